@@ -1,0 +1,1 @@
+"""The one declaration of the return form, the rules, the indicators and reference data."""

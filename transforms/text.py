@@ -1,0 +1,38 @@
+"""Text normalization used to match headers, labels, sheet names and names of things."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_SPACES = re.compile(r"[\s_\u00a0\u2007\u202f]+")
+_PARENS = re.compile(r"\([^)]*\)")
+
+
+def fold(text: object) -> str:
+    """Lower-case, NFC, without diacritics (đ → d), spaces/underscores/line breaks collapsed.
+
+    >>> fold("  Tên\\nHợp_tác  xã ")
+    'ten hop tac xa'
+    """
+    s = unicodedata.normalize("NFD", str(text)).replace("đ", "d").replace("Đ", "D")
+    s = "".join(ch for ch in s if unicodedata.category(ch) != "Mn")
+    return _SPACES.sub(" ", s.lower()).strip()
+
+
+def key(text: object) -> str:
+    """A matching key: `fold` without punctuation, so 'Xã, phường' == 'xa phuong'."""
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", fold(text)).split())
+
+
+def split_unit(header: object) -> tuple[str, str | None]:
+    """Split 'Doanh thu (tỷ đồng)' into ('Doanh thu', 'tỷ đồng'); no parentheses → None."""
+    text = str(header)
+    units = re.findall(r"\(([^)]*)\)", text)
+    return _PARENS.sub(" ", text).strip(), (units[-1].strip() if units else None)
+
+
+def is_blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and value.strip() == "") or (
+        isinstance(value, float) and value != value
+    )

@@ -12,7 +12,8 @@ published and listed for review.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 
 import pandas as pd
 
@@ -43,7 +44,7 @@ class Rule:
     field: str | None = None  # the column the failure's cell points at
     operands: tuple[str, ...] = ()  # row rules: skipped when any is missing
     # Row rules: (sheet frame, context) -> boolean Series, True where the row fails.
-    fails: Callable[[pd.DataFrame, RowContext], pd.Series] | None = field(
+    fails: Callable[[pd.DataFrame, RowContext], pd.Series] | None = dataclass_field(
         default=None, compare=False
     )
     # Row rules: extra message values, per failing row, taken from these fields.
@@ -70,6 +71,12 @@ RULES: tuple[Rule, ...] = (
          "Trang '{sheet}' thiếu cột bắt buộc '{header}'. Hãy thêm cột này theo mẫu biểu.",
          "Sheet '{sheet}' lacks the required column '{header}'. Add it as in the template.",
          "A required column of a table sheet was not found."),
+    Rule("HEADER_UNIT_UNKNOWN", "error", "cell",
+         "Ô {cell}: cột '{header}' ghi đơn vị '{value}' mà hệ thống không quy đổi được về "
+         "{unit}. Hãy ghi số liệu theo đơn vị {unit}.",
+         "Cell {cell}: column '{header}' declares unit '{value}', which cannot be converted "
+         "to {unit}. Give the figures in {unit}.",
+         "A column declares a unit that cannot be converted to the contract's unit."),
     Rule("UNIT_UNKNOWN", "error", "cell",
          "Ô {cell}: không nhận ra đơn vị báo cáo '{value}'. Hãy ghi đúng tên huyện/thành phố "
          "(ví dụ 'Huyện Mai Sơn') hoặc mã đơn vị.",

@@ -1,0 +1,1 @@
+"""Wiring: the Prefect flow, its settings and the `htx` command line."""

@@ -1,0 +1,39 @@
+"""One settings object: defaults under ./data/, overridden by an optional settings file
+(TOML: `HTX_SETTINGS`, else ./htx.toml if present), then by environment variables
+(HTX_INBOX, HTX_WAREHOUSE, …), then by command-line options."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Settings:
+    inbox: Path = Path("data/inbox")
+    warehouse: Path = Path("data/warehouse.duckdb")
+    reports: Path = Path("data/reports")
+    archive: Path = Path("data/archive")
+    reporting_units: Path | None = None  # CSV; default: contracts/reference/reporting_units.csv
+    targets: Path | None = None  # CSV; default: contracts/reference/targets.csv
+
+
+FIELDS = tuple(f.name for f in dataclasses.fields(Settings))
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from file, environment and explicit overrides (None means 'not given')."""
+    values: dict[str, object] = {}
+    file = Path(os.environ.get("HTX_SETTINGS", "htx.toml"))
+    if file.is_file():
+        values |= tomllib.loads(file.read_text(encoding="utf-8")).get("htx", {})
+    values |= {name: os.environ[f"HTX_{name.upper()}"] for name in FIELDS
+               if f"HTX_{name.upper()}" in os.environ}
+    values |= {k: v for k, v in overrides.items() if v is not None}
+    unknown = set(values) - set(FIELDS)
+    if unknown:
+        raise ValueError(f"unknown settings: {', '.join(sorted(unknown))}")
+    return Settings(**{k: Path(v) for k, v in values.items()})

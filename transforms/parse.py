@@ -1,0 +1,69 @@
+"""From raw cell values to typed columns, one parser per field kind, every unreadable
+cell recorded as a failure pointing at it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+
+from contracts.fields import Field
+from transforms import cells
+from transforms.failures import Failure, cell_ref, show
+from transforms.shape import Table, unit_factor
+
+
+def parser(f: Field) -> Callable[[object], object]:
+    """The cell parser of a field's kind."""
+    return {
+        "text": cells.parse_text,
+        "id": cells.parse_text,
+        "integer": cells.parse_integer,
+        "number": cells.parse_number,
+        "date": cells.parse_date,
+        "bool": lambda v: cells.parse_bool(v, f.vocabulary),
+        "choice": lambda v: cells.parse_choice(v, f.vocabulary),
+    }[f.kind]
+
+
+def parse_value(f: Field, raw: object, sheet: str, row: int, column: int | None,
+                factor: float = 1.0) -> tuple[object, Failure | None]:
+    """One cell: (typed value or None, failure or None)."""
+    try:
+        value = parser(f)(raw)
+    except cells.Unreadable as exc:
+        where = cell_ref(sheet, row, column) if column is not None else None
+        return None, Failure("VALUE_UNREADABLE", sheet, row, f.name, where, show(raw),
+                             {"header": f.header, "expected": exc.expected_vi,
+                              "expected_en": exc.expected_en})
+    if value is not None and factor != 1.0:
+        value = value * factor if f.kind == "number" else round(value * factor)
+    return value, None
+
+
+def typed_frame(table: Table) -> tuple[pd.DataFrame, list[Failure]]:
+    """The table's stored fields parsed to their dtypes, plus `_row`; and the failures."""
+    failures: list[Failure] = []
+    columns: dict[str, pd.Series] = {}
+    rows = table.frame["_row"].tolist()
+    for f in table.sheet.stored_fields:
+        factor = unit_factor(f, table.units.get(f.name))
+        column = table.columns.get(f.name)
+        if factor is None:
+            failures.append(Failure(
+                "HEADER_UNIT_UNKNOWN", table.grid_name, table.header_row, f.name,
+                cell_ref(table.grid_name, table.header_row, column), table.units[f.name],
+                {"header": f.header, "unit": f.unit}))
+        values = []
+        for raw, row in zip(table.frame[f.name].tolist(), rows):
+            value, failure = parse_value(f, raw, table.grid_name, row, column, factor or 1.0)
+            values.append(value)
+            if failure:
+                failures.append(failure)
+        columns[f.name] = pd.Series(values, dtype=f.dtype if f.kind != "date" else object)
+    frame = pd.DataFrame(columns)
+    for f in table.sheet.stored_fields:
+        if f.kind == "date":
+            frame[f.name] = pd.to_datetime(frame[f.name]).astype(f.dtype)
+    frame["_row"] = pd.Series(rows, dtype="Int64")
+    return frame, failures

@@ -1,0 +1,181 @@
+"""One district return, from its file to typed frames and the failures found on the way.
+
+`read_return` does everything that needs only the file; `validate_return` adds what needs
+the warehouse's knowledge (unions already known). Neither raises on bad input: a file that
+cannot be read becomes a return with a FILE_UNREADABLE failure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from contracts.return_form import COVER, RETURN_FORM, ROSTER, TASKS, TOTALS, UNIONS
+from contracts.rules import RowContext
+from transforms.failures import Failure, cell_ref, show
+from transforms.parse import parse_value, typed_frame
+from transforms.periods import Period, parse_period
+from transforms.shape import (Table, declared_count, find_grid, read_labels, read_table,
+                              unit_factor)
+from transforms.units import resolve_unit
+from transforms.validate import row_rule_failures, schema_failures, task_count_failure
+from transforms.workbook import Grid, UnreadableFile, read_grids
+
+
+@dataclass
+class ReturnRead:
+    """What one file holds once read and checked."""
+
+    file_name: str
+    readable: bool = True
+    unit_code: str | None = None
+    period: Period | None = None
+    cover: dict[str, object] = field(default_factory=dict)
+    tables: dict[str, Table] = field(default_factory=dict)  # sheet name -> raw table
+    frames: dict[str, pd.DataFrame] = field(default_factory=dict)  # sheet name -> typed
+    totals: pd.DataFrame = field(default_factory=pd.DataFrame)  # declared Tong_hop figures
+    failures: list[Failure] = field(default_factory=list)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(f.severity == "error" for f in self.failures)
+
+
+def read_return(path: Path, units: pd.DataFrame, file_name: str | None = None) -> ReturnRead:
+    """Read and parse one file; every problem becomes a failure, never an exception."""
+    result = ReturnRead(file_name or path.name)
+    try:
+        grids = read_grids(path)
+    except UnreadableFile as exc:
+        result.readable = False
+        result.failures.append(Failure("FILE_UNREADABLE", params={
+            "file_name": result.file_name, "reason": exc.reason_vi}))
+        return result
+    _read_cover(result, grids, units)
+    _read_tables(result, grids)
+    _read_totals(result, grids)
+    return result
+
+
+def _missing_sheet(sheet) -> Failure:
+    return Failure("SHEET_MISSING", sheet.name, params={"title": sheet.title_vi})
+
+
+def _read_cover(result: ReturnRead, grids: list[Grid], units: pd.DataFrame) -> None:
+    grid = find_grid(grids, COVER)
+    if grid is None:
+        result.failures.append(_missing_sheet(COVER))
+        return
+    labels = read_labels(grid, COVER)
+    for f in COVER.fields:
+        found = labels.get(f.name)
+        raw, row, col = (found.value, found.row, found.column) if found else (None, None, None)
+        value, failure = parse_value(f, raw, grid.name, row or 0, col)
+        result.cover[f.name] = value
+        if failure:
+            result.failures.append(failure)
+        elif value is None and f.required:
+            where = cell_ref(grid.name, row, col) if row else grid.name
+            result.failures.append(Failure("VALUE_REQUIRED", grid.name, row, f.name, where,
+                                           params={"header": f.header}))
+
+    def where(name: str) -> tuple[int | None, str | None]:
+        if name not in labels:
+            return None, None
+        found = labels[name]
+        return found.row, cell_ref(grid.name, found.row, found.column)
+
+    _resolve_period(result, grid.name, where("period"))
+    _resolve_unit(result, grid.name, units, where("unit_name"), where("unit_code"))
+
+
+def _resolve_period(result: ReturnRead, sheet: str, at: tuple) -> None:
+    text = result.cover.get("period")
+    if text is None:
+        return
+    try:
+        result.period = parse_period(text)
+    except ValueError:
+        result.failures.append(Failure("PERIOD_UNREADABLE", sheet, at[0], "period", at[1],
+                                       show(text)))
+
+
+def _resolve_unit(result: ReturnRead, sheet: str, units: pd.DataFrame, name_at: tuple,
+                  code_at: tuple) -> None:
+    name, code = result.cover.get("unit_name"), result.cover.get("unit_code")
+    by_name = resolve_unit(name, units) if name else None
+    if name and by_name is None:
+        result.failures.append(Failure("UNIT_UNKNOWN", sheet, name_at[0], "unit_name",
+                                       name_at[1], show(name)))
+    if code and by_name and str(code) != by_name:
+        result.failures.append(Failure("UNIT_CODE_MISMATCH", sheet, code_at[0], "unit_code",
+                                       code_at[1], show(code),
+                                       {"unit_name": show(name), "expected": by_name}))
+        return
+    result.unit_code = by_name
+
+
+def _read_tables(result: ReturnRead, grids: list[Grid]) -> None:
+    for sheet in (s for s in RETURN_FORM if s.layout == "table"):
+        grid = find_grid(grids, sheet)
+        table = read_table(grid, sheet) if grid else None
+        if table is None:
+            if sheet.required:
+                result.failures.append(_missing_sheet(sheet))
+            continue
+        result.failures += [
+            Failure("COLUMN_MISSING", grid.name, table.header_row, f.name,
+                    params={"header": f.header}) for f in table.missing_required]
+        if table.missing_required:
+            continue
+        frame, failures = typed_frame(table)
+        result.tables[sheet.name], result.frames[sheet.name] = table, frame
+        result.failures += failures
+
+
+def _read_totals(result: ReturnRead, grids: list[Grid]) -> None:
+    grid = find_grid(grids, TOTALS)
+    if grid is None:
+        return
+    records = []
+    for name, found in read_labels(grid, TOTALS).items():
+        f = TOTALS.field(name)
+        where = cell_ref(grid.name, found.row, found.column)
+        factor = unit_factor(f, found.unit)
+        if factor is None:
+            result.failures.append(Failure("HEADER_UNIT_UNKNOWN", grid.name, found.row, name,
+                                           where, show(found.unit),
+                                           {"header": f.header, "unit": f.unit}))
+        value, failure = parse_value(f, found.value, grid.name, found.row, found.column,
+                                     factor or 1.0)
+        if failure:
+            result.failures.append(failure)
+        elif value is not None and f.reconciles:
+            records.append({"field": name, "header": f.header, "indicator_code": f.reconciles[0],
+                            "sector": f.reconciles[1], "declared": float(value), "cell": where})
+    result.totals = pd.DataFrame(records, columns=[
+        "field", "header", "indicator_code", "sector", "declared", "cell"])
+
+
+def validate_return(result: ReturnRead, known_unions: frozenset[str]) -> ReturnRead:
+    """Add the schema, row-rule and work-programme failures to a read return."""
+    unreadable = {(f.row, f.column) for f in result.failures}
+    for name, frame in result.frames.items():
+        table = result.tables[name]
+        result.failures += schema_failures(frame, table.sheet, table.grid_name, table.columns,
+                                           unreadable)
+    if ROSTER.name in result.frames and result.period is not None:
+        own = result.frames.get(UNIONS.name, pd.DataFrame({"union_id": []}))["union_id"]
+        context = RowContext(pd.Timestamp(result.period.start), pd.Timestamp(result.period.end),
+                             known_unions | frozenset(own.dropna()))
+        table = result.tables[ROSTER.name]
+        result.failures += row_rule_failures(result.frames[ROSTER.name], ROSTER,
+                                             table.grid_name, table.columns, context)
+    if TASKS.name in result.tables:
+        table = result.tables[TASKS.name]
+        declared = declared_count(table.above, TASKS.extra["declared_count_label"])
+        result.failures += task_count_failure(declared, len(result.frames[TASKS.name]),
+                                              table.grid_name)
+    return result

@@ -1,0 +1,1 @@
+"""Store and publish: the DuckDB warehouse, its SQL models and its documentation."""

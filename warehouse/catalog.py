@@ -1,0 +1,218 @@
+"""What every warehouse table and column means, in Vietnamese and English.
+
+The return form's fields are documented in contracts/ and reused here; this module adds the
+columns the warehouse itself creates (provenance, statuses, indicator parts). The COMMENT ON
+statements and docs/data_dictionary.md are generated from it (warehouse/codegen.py), and a
+test checks that every table and column of a real warehouse is described here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from contracts.return_form import ROSTER, UNIONS
+from contracts.fields import Sheet
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    grain: str
+    vi: str
+    en: str
+    columns: tuple[tuple[str, str, str], ...]  # (name, Vietnamese, English)
+
+
+def _c(name: str, vi: str, en: str) -> tuple[str, str, str]:
+    return (name, vi, en)
+
+
+PROVENANCE = (
+    _c("file_hash", "Mã SHA-256 của tệp báo cáo nguồn", "SHA-256 of the source return file"),
+    _c("sheet", "Trang tính nguồn trong tệp", "Source sheet in the file"),
+    _c("source_row", "Dòng nguồn trong trang tính (đánh số từ 1)",
+       "Source row in the sheet (1-based)"),
+)
+RETURN_KEYS = (
+    _c("period", "Kỳ báo cáo (2023, 2023S1, 2023Q1…)", "Reporting period (2023, 2023S1, 2023Q1…)"),
+    _c("district_code", "Mã đơn vị báo cáo", "Reporting unit (district) code"),
+)
+INDICATOR_PARTS = (
+    _c("indicator_code", "Mã chỉ tiêu (xem ref.indicators)", "Indicator code (see ref.indicators)"),
+    _c("indicator_name_vi", "Tên chỉ tiêu", "Indicator name (Vietnamese)"),
+    _c("unit", "Đơn vị tính", "Unit"),
+    _c("sector", "Lĩnh vực (ALL = tất cả)", "Sector code, ALL for every sector"),
+    _c("value", "Giá trị chỉ tiêu", "Indicator value"),
+    _c("numerator", "Tử số (tổng các dòng được tính)", "Numerator: sum over included rows"),
+    _c("denominator", "Mẫu số (chỉ tiêu tỷ lệ, bình quân)", "Denominator (ratios and averages)"),
+    _c("rows_included", "Số dòng được tính", "Rows included"),
+    _c("rows_left_out", "Số dòng bị loại do thiếu số liệu", "Rows left out for missing values"),
+    _c("target", "Chỉ tiêu kế hoạch", "Target"),
+    _c("attainment_pct", "Tỷ lệ đạt so với kế hoạch (%)", "Attainment of the target (%)"),
+)
+
+
+def _contract_columns(sheet: Sheet) -> tuple[tuple[str, str, str], ...]:
+    return tuple(_c(f.name, f.description_vi + (f" ({f.unit})" if f.unit else ""),
+                    f.description_en + (f" ({f.unit})" if f.unit else ""))
+                 for f in sheet.stored_fields)
+
+
+TABLES: tuple[Table, ...] = (
+    Table("ref.reporting_units", "unit", "Danh mục đơn vị báo cáo (tỉnh, huyện/xã) và hiệu lực",
+          "Reporting units (province, districts or communes) and when they are valid", (
+              _c("code", "Mã đơn vị hành chính", "Administrative unit code"),
+              _c("name", "Tên đơn vị", "Unit name"),
+              _c("level", "Cấp (province, district, commune)", "Level"),
+              _c("parent_code", "Mã đơn vị cấp trên", "Parent unit code"),
+              _c("valid_from", "Hiệu lực từ ngày", "Valid from"),
+              _c("valid_to", "Hiệu lực đến ngày (trống: còn hiệu lực)", "Valid to (empty: open)"),
+              _c("aliases", "Các tên gọi khác, cách nhau bởi ';'", "Other names, ';'-separated"),
+          )),
+    Table("ref.sectors", "sector", "Danh mục lĩnh vực hoạt động của HTX", "Cooperative sectors", (
+        _c("code", "Mã lĩnh vực", "Sector code"),
+        _c("name_vi", "Tên lĩnh vực", "Sector name (Vietnamese)"),
+        _c("name_en", "Tên lĩnh vực (tiếng Anh)", "Sector name (English)"),
+    )),
+    Table("ref.indicators", "indicator", "Danh mục chỉ tiêu và cách tính",
+          "The indicator catalogue and how each is computed", (
+              _c("code", "Mã chỉ tiêu", "Indicator code"),
+              _c("sort_order", "Thứ tự hiển thị", "Display order"),
+              _c("name_vi", "Tên chỉ tiêu", "Name (Vietnamese)"),
+              _c("name_en", "Tên chỉ tiêu (tiếng Anh)", "Name (English)"),
+              _c("unit", "Đơn vị tính", "Unit"),
+              _c("source", "Nguồn dòng dữ liệu (coops, unions, units)",
+                 "Rows it is computed over (coops, unions, units)"),
+              _c("numerator", "Đại lượng tử số", "Numerator measure"),
+              _c("denominator", "Đại lượng mẫu số (trống: chỉ tiêu tổng)",
+                 "Denominator measure (empty: a sum)"),
+              _c("statuses", "Tình trạng hoạt động được tính", "Statuses counted"),
+              _c("sectors", "Lĩnh vực được tính (trống: tất cả)", "Sectors counted (empty: all)"),
+              _c("scale", "Hệ số nhân (100 cho tỷ lệ %)", "Scale (100 for percentages)"),
+              _c("by_sector", "Có chia theo lĩnh vực", "Broken down by sector"),
+              _c("definition_en", "Định nghĩa", "Definition"),
+          )),
+    Table("ref.targets", "period × unit × indicator", "Chỉ tiêu kế hoạch", "Targets", (
+        _c("period", "Kỳ kế hoạch", "Period"),
+        _c("unit_code", "Mã đơn vị (tỉnh hoặc huyện)", "Unit code (province or district)"),
+        _c("indicator_code", "Mã chỉ tiêu", "Indicator code"),
+        _c("target", "Giá trị kế hoạch", "Target value"),
+        _c("source", "Nguồn văn bản giao chỉ tiêu", "Where the target comes from"),
+    )),
+    Table("ref.rules", "rule", "Danh mục quy tắc kiểm tra số liệu", "Validation rule catalogue", (
+        _c("code", "Mã quy tắc", "Rule code"),
+        _c("severity", "Mức độ (error: loại báo cáo; warning: cảnh báo)",
+           "Severity (error rejects the return; warning is published)"),
+        _c("scope", "Phạm vi (file, cell, row, return)", "Scope (file, cell, row, return)"),
+        _c("sheet", "Trang tính áp dụng", "Sheet it applies to"),
+        _c("column_name", "Cột áp dụng", "Column it points at"),
+        _c("message_vi", "Mẫu thông báo tiếng Việt", "Message template (Vietnamese)"),
+        _c("message_en", "Mẫu thông báo tiếng Anh", "Message template (English)"),
+        _c("description_en", "Mô tả", "Description"),
+    )),
+    Table("ref.periods", "period", "Kỳ báo cáo và hạn nộp", "Reporting periods and deadlines", (
+        _c("code", "Mã kỳ (2023, 2023S1, 2023Q1)", "Period code"),
+        _c("kind", "Loại kỳ (year, half, quarter)", "Kind of period"),
+        _c("start_date", "Ngày đầu kỳ", "First day"),
+        _c("end_date", "Ngày cuối kỳ", "Last day"),
+        _c("deadline", "Hạn nộp báo cáo", "Deadline for returns"),
+    )),
+    Table("ops.runs", "run", "Các lần chạy tổng hợp", "Consolidation runs", (
+        _c("run_id", "Mã lần chạy", "Run id"),
+        _c("flow_run_id", "Mã flow run của Prefect", "Prefect flow run id"),
+        _c("started_at", "Bắt đầu lúc", "Started at"),
+        _c("finished_at", "Kết thúc lúc", "Finished at"),
+        _c("files_seen", "Số tệp trong hộp thư đến", "Files seen in the inbox"),
+        _c("files_new", "Số tệp mới", "New files"),
+        _c("files_accepted", "Số tệp mới được chấp nhận", "New files accepted"),
+        _c("files_rejected", "Số tệp mới bị từ chối", "New files rejected"),
+        _c("files_unreadable", "Số tệp mới không đọc được", "New files unreadable"),
+        _c("outcome", "Kết quả lần chạy", "Outcome"),
+    )),
+    Table("raw.submissions", "file", "Mọi tệp báo cáo đã nhận", "Every file ever received", (
+        _c("file_hash", "Mã SHA-256 của tệp", "SHA-256 of the file's bytes"),
+        _c("file_name", "Tên tệp khi nhận", "File name when received"),
+        _c("file_size", "Kích thước tệp (byte)", "File size (bytes)"),
+        _c("archived_path", "Đường dẫn bản lưu nguyên gốc", "Path of the archived original"),
+        _c("district_code", "Mã đơn vị báo cáo (theo trang bìa)", "Reporting unit, from the cover"),
+        _c("period", "Kỳ báo cáo (theo trang bìa)", "Reporting period, from the cover"),
+        _c("received_at", "Thời điểm nhận tệp", "When the file arrived"),
+        _c("run_id", "Lần chạy đã xử lý tệp", "Run that processed the file"),
+        _c("readable", "Đọc được như bảng tính", "Readable as a workbook"),
+        _c("version", "Phiên bản thứ mấy của đơn vị trong kỳ", "Version number for unit and period"),
+        _c("status", "accepted, rejected, superseded, unreadable", "Status"),
+        _c("errors", "Số lỗi chưa được miễn", "Unwaived errors"),
+        _c("warnings", "Số cảnh báo", "Warnings"),
+        _c("preparer", "Người lập biểu", "Preparer"),
+        _c("prepared_on", "Ngày lập", "Date prepared"),
+        _c("contact", "Điện thoại / Email", "Contact"),
+    )),
+    Table("raw.coop_rows", "file × roster row", "Dòng danh sách HTX của mọi tệp đọc được",
+          "Roster rows of every readable file", PROVENANCE + _contract_columns(ROSTER)),
+    Table("raw.union_rows", "file × union row", "Dòng danh sách LHHTX của mọi tệp đọc được",
+          "Union rows of every readable file", PROVENANCE + _contract_columns(UNIONS)),
+    Table("raw.declared_totals", "file × declared figure", "Số liệu tổng hợp đơn vị tự khai",
+          "Figures districts declare in Tong_hop", (
+              PROVENANCE[0],
+              _c("field", "Tên trường của dòng tổng hợp", "Field of the declared line"),
+              _c("header", "Nhãn dòng tổng hợp", "Label of the line"),
+              _c("indicator_code", "Chỉ tiêu tương ứng", "Indicator it declares"),
+              _c("sector", "Lĩnh vực tương ứng", "Sector it declares"),
+              _c("declared", "Giá trị tự khai", "Declared value"),
+              _c("cell", "Ô chứa giá trị", "Cell of the value"),
+          )),
+    Table("core.coop_returns", "period × district × cooperative",
+          "Danh sách HTX theo báo cáo đang có hiệu lực", "Roster rows of current accepted returns",
+          RETURN_KEYS + _contract_columns(ROSTER) + PROVENANCE),
+    Table("core.union_returns", "period × district × union",
+          "Danh sách LHHTX theo báo cáo đang có hiệu lực", "Union rows of current accepted returns",
+          RETURN_KEYS + _contract_columns(UNIONS) + PROVENANCE),
+    Table("core.submission_indicators", "file × indicator × sector",
+          "Thành phần chỉ tiêu tính cho từng tệp", "Indicator parts computed for each file", (
+              PROVENANCE[0], INDICATOR_PARTS[0], INDICATOR_PARTS[3], *INDICATOR_PARTS[5:9])),
+    Table("quality.validation_failures", "failure", "Các lỗi và cảnh báo khi kiểm tra báo cáo",
+          "Validation failures", (
+              _c("failure_id", "Mã lỗi (dùng cho lệnh htx waive)", "Failure id (for htx waive)"),
+              PROVENANCE[0], *RETURN_KEYS,
+              _c("sheet", "Trang tính", "Sheet"),
+              _c("row_number", "Dòng", "Row (1-based)"),
+              _c("column_name", "Trường dữ liệu", "Field"),
+              _c("cell", "Ô (ví dụ DS_HTX!K12)", "Cell, e.g. DS_HTX!K12"),
+              _c("rule_code", "Mã quy tắc (xem ref.rules)", "Rule code (see ref.rules)"),
+              _c("severity", "error hoặc warning", "error or warning"),
+              _c("value_found", "Giá trị tìm thấy", "Value found"),
+              _c("message_vi", "Thông báo và cách sửa", "Message and what to fix (Vietnamese)"),
+              _c("message_en", "Thông báo (tiếng Anh)", "Message (English)"),
+              _c("waived", "Đã được miễn", "Waived by a steward"),
+          )),
+    Table("mart.completeness", "period × district", "Tình hình nộp báo cáo",
+          "Who reported, what stands, on time or not", (
+              *RETURN_KEYS,
+              _c("district_name", "Tên đơn vị", "Unit name"),
+              _c("expected", "Đơn vị phải báo cáo kỳ này", "Expected to report this period"),
+              _c("received", "Đã nhận ít nhất một tệp", "At least one file received"),
+              _c("submissions", "Số tệp đã nhận", "Files received"),
+              _c("status", "accepted, rejected hoặc missing", "accepted, rejected or missing"),
+              _c("latest_status", "Tình trạng của phiên bản mới nhất", "Status of the latest version"),
+              _c("accepted_file_hash", "Tệp đang có hiệu lực", "File whose figures stand"),
+              _c("accepted_version", "Phiên bản đang có hiệu lực", "Version whose figures stand"),
+              _c("first_received_at", "Lần nhận đầu tiên", "First received at"),
+              _c("last_received_at", "Lần nhận gần nhất", "Last received at"),
+              _c("deadline", "Hạn nộp", "Deadline"),
+              _c("on_time", "Có báo cáo được chấp nhận và nộp lần đầu đúng hạn",
+                 "An accepted return stands and was first received by the deadline"),
+          )),
+    Table("mart.district_indicators", "period × district × indicator × sector",
+          "Chỉ tiêu theo đơn vị báo cáo", "Indicators by district", (
+              *RETURN_KEYS, _c("district_name", "Tên đơn vị", "Unit name"), *INDICATOR_PARTS,
+              _c("file_hash", "Tệp báo cáo làm căn cứ", "Return file the values come from"),
+          )),
+    Table("mart.province_indicators", "period × indicator × sector", "Chỉ tiêu toàn tỉnh",
+          "Province-wide indicators", (
+              RETURN_KEYS[0], _c("province_code", "Mã tỉnh", "Province code"), *INDICATOR_PARTS[:9],
+              _c("districts_expected", "Số đơn vị phải báo cáo", "Units expected to report"),
+              _c("districts_covered", "Số đơn vị có báo cáo được chấp nhận",
+                 "Units with an accepted return"),
+              *INDICATOR_PARTS[9:],
+          )),
+)

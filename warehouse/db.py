@@ -1,0 +1,49 @@
+"""Running the warehouse's .sql files with bound parameters."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+import duckdb
+
+SQL_DIR = Path(__file__).parent / "sql"
+_PARAM = re.compile(r"\$([A-Za-z_]\w*)")
+
+
+@cache
+def statements(name: str) -> tuple[str, ...]:
+    """The statements of sql/<name> (split on ';' at line ends; comments kept)."""
+    text = (SQL_DIR / name).read_text(encoding="utf-8")
+    parts = re.split(r";\s*(?:\n|$)", text)
+    return tuple(p.strip() for p in parts if _code(p))
+
+
+def _code(statement: str) -> str:
+    return "\n".join(line for line in statement.splitlines()
+                     if line.strip() and not line.strip().startswith("--"))
+
+
+def run(con: duckdb.DuckDBPyConnection, name: str, **params: object) -> None:
+    """Run every statement of sql/<name>, binding the `$name` parameters each one uses."""
+    for statement in statements(name):
+        used = {p: params[p] for p in _PARAM.findall(_code(statement))}
+        con.execute(statement, used or None)
+
+
+def query(con: duckdb.DuckDBPyConnection, name: str, **params: object):
+    """The result (a DuckDB relation's DataFrame) of the single statement in sql/<name>."""
+    (statement,) = statements(name)
+    used = {p: params[p] for p in _PARAM.findall(_code(statement))}
+    return con.execute(statement, used or None).df()
+
+
+def run_folder(con: duckdb.DuckDBPyConnection, folder: str, **params: object) -> None:
+    """Run every .sql file of sql/<folder> in name order (the files are numbered)."""
+    for path in sorted((SQL_DIR / folder).glob("*.sql")):
+        run(con, f"{folder}/{path.name}", **params)
+
+
+def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(str(path), read_only=read_only)

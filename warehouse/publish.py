@@ -1,0 +1,55 @@
+"""Crash-safe publishing: a run works on a private copy and swaps it in at the end.
+
+Analysts open the published file read-only at any time. A run copies it to a staging
+file, does all its work there, checkpoints and closes it, then renames it over the
+published one (an atomic replace on the same filesystem). Readers that hold the old file
+open keep their consistent view; new readers see the new one; a run that dies leaves the
+published file untouched. One run at a time: a lock file guards the staging copy.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+from contextlib import contextmanager
+from pathlib import Path
+
+
+def staging_path(published: Path) -> Path:
+    return published.with_name(published.name + ".staging")
+
+
+@contextmanager
+def run_lock(published: Path):
+    """Hold the warehouse's run lock; raise RuntimeError if another run holds it."""
+    published.parent.mkdir(parents=True, exist_ok=True)
+    with open(published.with_name(published.name + ".lock"), "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise RuntimeError(f"another run is already working on {published}") from exc
+        yield
+
+
+def open_staging(published: Path) -> Path:
+    """A fresh staging copy of the published warehouse (or none, for a first run)."""
+    staging = staging_path(published)
+    staging.parent.mkdir(parents=True, exist_ok=True)
+    for stale in (staging, staging.with_name(staging.name + ".wal")):
+        stale.unlink(missing_ok=True)
+    if published.exists():
+        shutil.copyfile(published, staging)
+    return staging
+
+
+def publish(staging: Path, published: Path) -> None:
+    """Make the staging copy the published warehouse, atomically and durably."""
+    with open(staging, "rb+") as fh:
+        os.fsync(fh.fileno())
+    os.replace(staging, published)
+    fd = os.open(published.parent, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

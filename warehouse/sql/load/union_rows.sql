@@ -1,0 +1,2 @@
+INSERT INTO raw.union_rows BY NAME
+SELECT * FROM incoming_union_rows;

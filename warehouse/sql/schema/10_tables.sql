@@ -1,0 +1,120 @@
+-- Tables whose columns are not fields of the return form (those are generated, see
+-- 20_contract_tables.sql). Marts are (re)built by the models in ../models/.
+CREATE TABLE IF NOT EXISTS ref.reporting_units (
+    code VARCHAR PRIMARY KEY,
+    name VARCHAR NOT NULL,
+    level VARCHAR NOT NULL,
+    parent_code VARCHAR,
+    valid_from DATE NOT NULL,
+    valid_to DATE,
+    aliases VARCHAR
+);
+CREATE TABLE IF NOT EXISTS ref.sectors (
+    code VARCHAR PRIMARY KEY,
+    name_vi VARCHAR NOT NULL,
+    name_en VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS ref.indicators (
+    code VARCHAR PRIMARY KEY,
+    sort_order INTEGER NOT NULL,
+    name_vi VARCHAR NOT NULL,
+    name_en VARCHAR NOT NULL,
+    unit VARCHAR NOT NULL,
+    source VARCHAR NOT NULL,
+    numerator VARCHAR NOT NULL,
+    denominator VARCHAR,
+    statuses VARCHAR[],
+    sectors VARCHAR[],
+    scale DOUBLE NOT NULL,
+    by_sector BOOLEAN NOT NULL,
+    definition_en VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS ref.targets (
+    period VARCHAR NOT NULL,
+    unit_code VARCHAR NOT NULL,
+    indicator_code VARCHAR NOT NULL,
+    target DOUBLE NOT NULL,
+    source VARCHAR,
+    PRIMARY KEY (period, unit_code, indicator_code)
+);
+CREATE TABLE IF NOT EXISTS ref.rules (
+    code VARCHAR PRIMARY KEY,
+    severity VARCHAR NOT NULL,
+    scope VARCHAR NOT NULL,
+    sheet VARCHAR,
+    column_name VARCHAR,
+    message_vi VARCHAR NOT NULL,
+    message_en VARCHAR NOT NULL,
+    description_en VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS ref.periods (
+    code VARCHAR PRIMARY KEY,
+    kind VARCHAR NOT NULL,
+    start_date DATE NOT NULL,
+    end_date DATE NOT NULL,
+    deadline DATE NOT NULL
+);
+CREATE TABLE IF NOT EXISTS ops.runs (
+    run_id VARCHAR PRIMARY KEY,
+    flow_run_id VARCHAR,
+    started_at TIMESTAMP NOT NULL,
+    finished_at TIMESTAMP,
+    files_seen INTEGER NOT NULL,
+    files_new INTEGER NOT NULL,
+    files_accepted INTEGER NOT NULL,
+    files_rejected INTEGER NOT NULL,
+    files_unreadable INTEGER NOT NULL,
+    outcome VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS raw.submissions (
+    file_hash VARCHAR PRIMARY KEY,
+    file_name VARCHAR NOT NULL,
+    file_size BIGINT NOT NULL,
+    archived_path VARCHAR NOT NULL,
+    district_code VARCHAR,
+    period VARCHAR,
+    received_at TIMESTAMP NOT NULL,
+    run_id VARCHAR NOT NULL,
+    readable BOOLEAN NOT NULL,
+    version INTEGER,
+    status VARCHAR,
+    errors INTEGER,
+    warnings INTEGER,
+    preparer VARCHAR,
+    prepared_on DATE,
+    contact VARCHAR
+);
+CREATE TABLE IF NOT EXISTS raw.declared_totals (
+    file_hash VARCHAR NOT NULL,
+    field VARCHAR NOT NULL,
+    header VARCHAR NOT NULL,
+    indicator_code VARCHAR NOT NULL,
+    sector VARCHAR NOT NULL,
+    declared DOUBLE NOT NULL,
+    cell VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS quality.validation_failures (
+    failure_id VARCHAR PRIMARY KEY,
+    file_hash VARCHAR NOT NULL,
+    district_code VARCHAR,
+    period VARCHAR,
+    sheet VARCHAR,
+    row_number INTEGER,
+    column_name VARCHAR,
+    cell VARCHAR,
+    rule_code VARCHAR NOT NULL,
+    severity VARCHAR NOT NULL,
+    value_found VARCHAR,
+    message_vi VARCHAR NOT NULL,
+    message_en VARCHAR NOT NULL,
+    waived BOOLEAN NOT NULL DEFAULT false
+);
+CREATE TABLE IF NOT EXISTS core.submission_indicators (
+    file_hash VARCHAR NOT NULL,
+    indicator_code VARCHAR NOT NULL,
+    sector VARCHAR NOT NULL,
+    numerator DOUBLE,
+    denominator DOUBLE,
+    rows_included BIGINT NOT NULL,
+    rows_left_out BIGINT NOT NULL
+);

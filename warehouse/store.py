@@ -1,0 +1,129 @@
+"""Writing to the warehouse: schema, reference data, a run's returns, models, the run."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import duckdb
+import pandas as pd
+
+from contracts.indicators import INDICATORS
+from contracts.rules import RULES
+from contracts.vocabularies import SECTORS
+from transforms.periods import Period
+from warehouse import db
+
+INCOMING = {  # LoadBatch field -> (registered view, load SQL file)
+    "submissions": ("incoming_submissions", "load/submissions.sql"),
+    "coop_rows": ("incoming_coop_rows", "load/coop_rows.sql"),
+    "union_rows": ("incoming_union_rows", "load/union_rows.sql"),
+    "declared_totals": ("incoming_declared_totals", "load/declared_totals.sql"),
+    "failures": ("incoming_failures", "load/failures.sql"),
+}
+TOTALS_TOLERANCE = 0.5  # a declared figure rounded to a whole unit still agrees
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    db.run_folder(con, "schema")
+
+
+def reference_frames(units: pd.DataFrame, targets: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The ref tables' content, from the contracts and the reference files."""
+    indicators = pd.DataFrame(
+        [{**dataclasses.asdict(i), "sort_order": n,
+          "statuses": list(i.statuses) if i.statuses else None,
+          "sectors": list(i.sectors) if i.sectors else None}
+         for n, i in enumerate(INDICATORS, 1)])
+    rules = pd.DataFrame([{"code": r.code, "severity": r.severity, "scope": r.scope,
+                           "sheet": r.sheet, "column_name": r.field, "message_vi": r.message_vi,
+                           "message_en": r.message_en, "description_en": r.description_en}
+                          for r in RULES])
+    sectors = pd.DataFrame([{"code": t.code, "name_vi": t.name_vi, "name_en": t.name_en}
+                            for t in SECTORS.terms])
+    return {"incoming_units": units, "incoming_targets": targets,
+            "incoming_indicators": indicators, "incoming_rules": rules,
+            "incoming_sectors": sectors}
+
+
+def load_reference(con: duckdb.DuckDBPyConnection, units: pd.DataFrame,
+                   targets: pd.DataFrame) -> None:
+    with registered(con, reference_frames(units, targets)):
+        db.run(con, "load/reference.sql")
+
+
+def add_periods(con: duckdb.DuckDBPyConnection, periods: list[Period]) -> None:
+    frame = pd.DataFrame([{"code": p.code, "kind": p.kind, "start_date": p.start,
+                           "end_date": p.end, "deadline": p.deadline()} for p in periods],
+                         columns=["code", "kind", "start_date", "end_date", "deadline"])
+    with registered(con, {"incoming_periods": frame}):
+        db.run(con, "load/periods.sql")
+
+
+class registered:
+    """Context manager: pandas frames visible to SQL under the given names."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame]):
+        self.con, self.frames = con, frames
+
+    def __enter__(self):
+        for name, frame in self.frames.items():
+            self.con.register(name, frame)
+        return self.con
+
+    def __exit__(self, *exc):
+        for name in self.frames:
+            self.con.unregister(name)
+
+
+def load_batch(con: duckdb.DuckDBPyConnection, batch) -> None:
+    """Insert a run's new files, their rows, declared totals and failures, and compute
+    each new file's indicator parts."""
+    if batch.submissions.empty:
+        return
+    present = {name: view for name, (view, _) in INCOMING.items()
+               if not getattr(batch, name).empty}
+    with registered(con, {view: getattr(batch, name) for name, view in present.items()}):
+        for name in present:
+            db.run(con, INCOMING[name][1])
+        db.run(con, "load/submission_indicators.sql")
+
+
+def totals_mismatches(con: duckdb.DuckDBPyConnection, submissions: pd.DataFrame) -> pd.DataFrame:
+    if submissions.empty:
+        return pd.DataFrame(columns=["file_hash", "field", "header", "cell", "declared",
+                                     "computed"])
+    with registered(con, {"incoming_submissions": submissions}):
+        return db.query(con, "quality/reconcile_totals.sql", tolerance=TOTALS_TOLERANCE)
+
+
+def add_failures(con: duckdb.DuckDBPyConnection, failures: pd.DataFrame) -> None:
+    if not failures.empty:
+        with registered(con, {"incoming_failures": failures}):
+            db.run(con, "load/failures.sql")
+
+
+def materialize(con: duckdb.DuckDBPyConnection) -> None:
+    """Statuses, core tables and marts from what raw and quality now hold; then comments."""
+    db.run_folder(con, "models")
+    db.run(con, "generated/comments.sql")
+
+
+def finish_run(con: duckdb.DuckDBPyConnection, run: dict) -> dict:
+    """Record the run in ops.runs (counts from what it loaded) and return that record."""
+    db.run(con, "load/finish_run.sql", flow_run_id=run["run_id"], finished_at=now(), **run)
+    (record,) = con.execute("SELECT * FROM ops.runs WHERE run_id = ?", [run["run_id"]]) \
+        .df().to_dict("records")
+    return record
+
+
+def known_hashes(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return set(con.execute("SELECT file_hash FROM raw.submissions").df()["file_hash"])
+
+
+def known_unions(con: duckdb.DuckDBPyConnection) -> frozenset[str]:
+    return frozenset(db.query(con, "quality/known_unions.sql")["union_id"])
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now().replace(microsecond=0)

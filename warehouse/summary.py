@@ -1,0 +1,85 @@
+"""The run summary: what came in, what was accepted or rejected and why, and the
+province's headline indicators against their targets."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from warehouse import db
+
+
+def run_summary(con: duckdb.DuckDBPyConnection, run: dict) -> dict:
+    """Everything the summary shows, as plain data."""
+    files = db.query(con, "report/run_files.sql", run_id=run["run_id"])
+    periods = sorted(set(files["period"].dropna()))
+    if not periods:
+        latest = db.query(con, "report/latest_period.sql")
+        periods = latest["period"].tolist()
+    return {
+        "run": run,
+        "periods": periods,
+        "files": _records(files),
+        "failures": _records(db.query(con, "report/run_failures.sql", run_id=run["run_id"])),
+        "completeness": _records(db.query(con, "report/completeness.sql", periods=periods)),
+        "headline": _records(db.query(con, "report/headline.sql", periods=periods)),
+    }
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    return json.loads(frame.to_json(orient="records", date_format="iso", force_ascii=False))
+
+
+def _num(value: object, digits: int = 1) -> str:
+    if value is None:
+        return "—"
+    text = f"{value:,.{digits}f}"
+    if digits:
+        text = text.rstrip("0").rstrip(".")
+    return text.replace(",", " ").replace(".", ",").replace(" ", ".")
+
+
+def render_markdown(summary: dict, warehouse: Path) -> str:
+    """The summary as Vietnamese markdown (English labels in parentheses)."""
+    run, files, failures = summary["run"], summary["files"], summary["failures"]
+    lines = [f"# Tổng hợp báo cáo HTX — lần chạy {run['run_id']}", "",
+             f"Tệp trong hộp thư (files seen): {run['files_seen']} · mới (new): {run['files_new']}"
+             f" · chấp nhận (accepted): {run['files_accepted']} · từ chối (rejected): "
+             f"{run['files_rejected']} · không đọc được (unreadable): {run['files_unreadable']}",
+             ""]
+    if files:
+        lines += ["## Tệp đã xử lý (files processed)", "",
+                  "| tệp | đơn vị | kỳ | tình trạng | lỗi | cảnh báo |", "| --- | --- | --- | --- | --- | --- |"]
+        lines += [f"| {f['file_name']} | {f['district_name'] or '?'} | {f['period'] or '?'} | "
+                  f"{f['status']} | {f['errors']} | {f['warnings']} |" for f in files]
+        lines.append("")
+    errors = [f for f in failures if f["severity"] == "error"]
+    if errors:
+        lines += ["## Lý do từ chối (why returns were rejected)", ""]
+        lines += [f"- {f['file_name']} · {f['cell'] or ''} · {f['rule_code']}: {f['message_vi']}"
+                  for f in errors]
+        lines.append("")
+    warnings = [f for f in failures if f["severity"] == "warning"]
+    if warnings:
+        lines += ["## Cảnh báo cần xem xét (warnings to review)", ""]
+        lines += [f"- {f['file_name']} · {f['cell'] or ''} · {f['rule_code']}: {f['message_vi']}"
+                  for f in warnings]
+        lines.append("")
+    for period in summary["periods"]:
+        rows = [h for h in summary["headline"] if h["period"] == period]
+        if not rows:
+            continue
+        cov = rows[0]
+        lines += [f"## Chỉ tiêu toàn tỉnh kỳ {period} (province indicators)", "",
+                  f"Đơn vị có báo cáo được chấp nhận (coverage): {cov['districts_covered']}"
+                  f"/{cov['districts_expected']}", "",
+                  "| chỉ tiêu | đơn vị tính | giá trị | kế hoạch | đạt (%) |", "| --- | --- | ---: | ---: | ---: |"]
+        lines += [f"| {h['indicator_name_vi']} | {h['unit']} | {_num(h['value'])} | "
+                  f"{_num(h['target'])} | {_num(h['attainment_pct'])} |" for h in rows]
+        lines.append("")
+    lines += [f"Kho dữ liệu (warehouse): `{warehouse}` — mở chỉ đọc: "
+              f"`duckdb -readonly {warehouse}`", ""]
+    return "\n".join(lines)

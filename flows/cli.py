@@ -81,8 +81,15 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
+# Prefect's embedded server, quiet: warnings only, no telemetry (its heartbeat competes
+# for the server's SQLite file and logs "database is locked" at start-up).
+PREFECT_DEFAULTS = {"PREFECT_LOGGING_LEVEL": "WARNING", "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+                    "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_ENABLED": "false"}
+
+
 def _run_flow(inbox: Path | None, warehouse: Path | None, reports: Path | None) -> dict:
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    for name, value in PREFECT_DEFAULTS.items():
+        os.environ.setdefault(name, value)
     from flows.nightly import nightly_consolidation
 
     return nightly_consolidation(inbox=inbox, warehouse=warehouse, reports=reports)

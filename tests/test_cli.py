@@ -1,0 +1,110 @@
+"""The `htx` command as a user runs it (a real subprocess), and its documentation."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from contracts.reference import load_reporting_units
+from flows.cli import build_parser
+from transforms.returns import read_return
+from transforms.units import reporting_units
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+HTX = str(Path(sys.executable).parent / "htx")
+
+
+def htx(*args: str, cwd: Path, prefect_home: Path | None = None) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HTX_", "PREFECT_"))}
+    env["PREFECT_HOME"] = str(prefect_home or cwd / ".prefect")
+    return subprocess.run([HTX, *args], cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=300)
+
+
+def commands() -> list[str]:
+    parser = build_parser()
+    (sub,) = [a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction"]
+    return sorted(sub.choices)
+
+
+@pytest.mark.parametrize("command", commands())
+def test_every_command_is_documented_in_the_readme(command):
+    assert f"htx {command}" in README
+
+
+def test_ci_runs_the_readme_test_command():
+    blocks = re.findall(r"```(?:sh|bash)\n(.*?)```", README, flags=re.S)
+    quick_start = [line for line in blocks[0].splitlines() if line.strip()]
+    assert len(quick_start) == 2 and "htx demo" in quick_start[0]
+    assert quick_start[1] in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_template_writes_a_return_the_reader_knows(tmp_path):
+    result = htx("template", "--district", "125", "--period", "6 tháng đầu năm 2024",
+                 "-o", "mai_son.xlsx", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    read = read_return(tmp_path / "mai_son.xlsx", reporting_units(load_reporting_units()))
+    assert (read.unit_code, read.period.code, read.failures) == ("125", "2024S1", [])
+
+
+def test_template_for_an_unknown_unit_is_a_usage_error(tmp_path):
+    result = htx("template", "--district", "999", "--period", "2024", "-o", "x.xlsx",
+                 cwd=tmp_path)
+    assert result.returncode == 2 and "999" in result.stderr
+    assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_demo_data_writes_twelve_returns_and_a_manifest(tmp_path):
+    result = htx("demo-data", "--out", "out", "--period", "2024", "--seed", "7", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert len(list((tmp_path / "out").glob("*.xlsx"))) == 12
+    assert (tmp_path / "out" / "manifest.json").exists()
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory):
+    """A fresh folder where a user ran `htx demo` with no arguments."""
+    folder = tmp_path_factory.mktemp("user")
+    result = htx("demo", cwd=folder)
+    assert result.returncode == 0, result.stderr
+    return folder, result
+
+
+def test_demo_prints_the_summary_and_names_the_warehouse(demo_dir):
+    folder, result = demo_dir
+    out = result.stdout
+    for text in ("chấp nhận (accepted): 9", "từ chối (rejected): 3", "TOTAL_MISMATCH",
+                 "Chỉ tiêu toàn tỉnh kỳ 2023", "Tổng số hợp tác xã", "data/warehouse.duckdb"):
+        assert text in out
+    with duckdb.connect(str(folder / "data" / "warehouse.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM mart.province_indicators").fetchone()[0] > 0
+
+
+def test_run_again_completes_with_nothing_new(demo_dir):
+    folder, _ = demo_dir
+    result = htx("run", cwd=folder)
+    assert result.returncode == 0, result.stderr
+    assert "mới (new): 0" in result.stdout
+
+
+def test_indicators_and_review_read_the_warehouse(demo_dir):
+    folder, _ = demo_dir
+    indicators = htx("indicators", "--period", "2023", cwd=folder)
+    assert indicators.returncode == 0 and "HTX_TOTAL" in indicators.stdout
+    city = htx("indicators", "--district", "116", cwd=folder)
+    assert city.returncode == 0 and re.search(r"HTX_TOTAL .* 73", city.stdout)
+    review = htx("review", "--district", "118", cwd=folder)
+    assert review.returncode == 0 and "TRAINED_ABOVE_MANAGERS" in review.stdout
+    assert "DS_HTX!Q" in review.stdout
+
+
+def test_review_without_a_warehouse_says_so(tmp_path):
+    result = htx("review", cwd=tmp_path)
+    assert result.returncode == 1 and "htx demo" in result.stderr

@@ -1,0 +1,102 @@
+"""A return written on the province's template reads back to exactly what was written:
+every field of every sheet, the cover, the declared totals and the task count."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import pandas as pd
+import pytest
+
+from contracts.reference import load_reporting_units
+from contracts.return_form import ROSTER, TASKS, UNIONS
+from contracts.template import write_return, write_template
+from transforms.demo_province import generate_province
+from transforms.periods import period_from_code
+from transforms.returns import read_return, validate_return
+from transforms.units import reporting_units
+
+PERIOD = period_from_code("2023")
+UNITS = reporting_units(load_reporting_units())
+
+
+def _plain(value: object) -> object:
+    """Values compared as plain Python: missing as None, timestamps as dates."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def _rows(frame: pd.DataFrame, sheet) -> list[dict]:
+    names = [f.name for f in sheet.stored_fields]
+    return [{n: _plain(v) for n, v in zip(names, row)}
+            for row in frame[names].itertuples(index=False)]
+
+
+@pytest.fixture(scope="module")
+def province():
+    return generate_province(PERIOD, 2023)
+
+
+def _write(tmp_path, demo):
+    return write_return(
+        tmp_path / f"{demo.unit_code}.xlsx", unit_code=demo.unit_code, unit_name=demo.unit_name,
+        period=PERIOD, roster=demo.roster, unions=demo.unions, totals=demo.totals,
+        tasks=demo.tasks, declared_task_count=demo.declared_task_count, preparer=demo.preparer,
+        prepared_on=demo.prepared_on, contact=demo.contact)
+
+
+@pytest.mark.parametrize("code", ["116", "124", "125"])
+def test_a_filled_template_reads_back_exactly(tmp_path, province, code):
+    demo = province[code]
+    read = read_return(_write(tmp_path, demo), UNITS)
+    assert read.readable and read.unit_code == code and read.period == PERIOD
+    assert _rows(read.frames[ROSTER.name], ROSTER) == _rows(demo.roster, ROSTER)
+    if not demo.unions.empty:
+        assert _rows(read.frames[UNIONS.name], UNIONS) == _rows(demo.unions, UNIONS)
+    declared = dict(zip(read.totals["field"], read.totals["declared"]))
+    assert declared == pytest.approx({k: float(v) for k, v in demo.totals.items()})
+    assert read.cover["preparer"] == demo.preparer
+    assert read.cover["prepared_on"] == demo.prepared_on
+
+
+def test_source_rows_are_the_sheet_rows(tmp_path, province):
+    read = read_return(_write(tmp_path, province["125"]), UNITS)
+    rows = read.frames[ROSTER.name]["_row"].tolist()
+    assert rows == list(range(5, 5 + len(rows)))
+
+
+def test_edge_values_round_trip(tmp_path):
+    roster = pd.DataFrame([{
+        "coop_id": "0012345678-001", "name": "=HYPERLINK(\"x\")", "commune": "Chiềng Ngần",
+        "sector": "TD", "status": "NG", "founded_on": dt.date(1999, 12, 31), "members": 0,
+        "workers": None, "charter_capital": 0.5, "total_capital": 1_234_567.25,
+        "revenue": None, "profit": -12.5, "income_per_worker": None, "income_per_member": 48.3,
+        "managers": 0, "managers_trained": 0, "high_tech": False, "value_chain": None,
+        "ocop_products": None, "union_id": None, "rating": "YEU", "note": "@chú ý",
+    }], dtype=object)
+    path = write_return(tmp_path / "edge.xlsx", unit_code="127", unit_name="Huyện Sốp Cộp",
+                        period=PERIOD, roster=roster)
+    read = validate_return(read_return(path, UNITS), frozenset())
+    assert _rows(read.frames[ROSTER.name], ROSTER) == _rows(roster, ROSTER)
+    assert [f.rule for f in read.failures] == []
+
+
+def test_the_blank_template_reads_as_an_empty_return(tmp_path):
+    path = write_template(tmp_path / "blank.xlsx", "123", "Thị xã Mộc Châu", PERIOD)
+    read = validate_return(read_return(path, UNITS), frozenset())
+    assert read.unit_code == "123" and read.period == PERIOD
+    assert read.frames[ROSTER.name].empty and read.failures == []
+
+
+def test_declared_task_count_is_checked(tmp_path, province):
+    read = validate_return(read_return(_write(tmp_path, province["116"]), UNITS), frozenset())
+    (failure,) = [f for f in read.failures if f.rule == "TASK_COUNT_MISMATCH"]
+    assert (failure.cell, failure.value, failure.params["listed"]) == ("Nhiem_vu!B2", "38", "34")
+    assert "38" in failure.message("vi") and "34" in failure.message("vi")
+    assert len(read.frames[TASKS.name]) == 34

@@ -61,9 +61,17 @@ def show(value: object) -> str:
     if isinstance(value, bool):
         return "Có" if value else "Không"
     if isinstance(value, (int, float)):
-        text = f"{value:,.2f}".rstrip("0").rstrip(".")
-        return text.replace(",", " ").replace(".", ",").replace(" ", ".")
+        return vi_number(value, 2)
     return str(value)
+
+
+def vi_number(value: float, digits: int = 2) -> str:
+    """A number the Vietnamese way: '.' between thousands, ',' before decimals, no
+    trailing zeros (1234567.5 -> '1.234.567,5')."""
+    text = f"{value:,.{digits}f}"
+    if digits:
+        text = text.rstrip("0").rstrip(".")
+    return text.replace(",", " ").replace(".", ",").replace(" ", ".")
 
 
 def failures_frame(failures: list[Failure], file_hash: str) -> pd.DataFrame:

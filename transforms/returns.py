@@ -44,15 +44,26 @@ class ReturnRead:
 
 
 def read_return(path: Path, units: pd.DataFrame, file_name: str | None = None) -> ReturnRead:
-    """Read and parse one file; every problem becomes a failure, never an exception."""
-    result = ReturnRead(file_name or path.name)
+    """Read and parse one file; every problem becomes a failure, never an exception.
+    Even an unforeseen error in the reader only makes this one file unreadable."""
+    name = file_name or path.name
     try:
-        grids = read_grids(path)
+        return _read(path, units, name)
     except UnreadableFile as exc:
-        result.readable = False
-        result.failures.append(Failure("FILE_UNREADABLE", params={
-            "file_name": result.file_name, "reason": exc.reason_vi}))
-        return result
+        return unreadable(name, exc.reason_vi)
+    except Exception as exc:  # noqa: BLE001 - one bad file must never stop the run
+        return unreadable(name, f"lỗi không lường trước khi đọc tệp ({type(exc).__name__}: "
+                                f"{exc}); tệp gốc đã được lưu để kiểm tra")
+
+
+def unreadable(file_name: str, reason_vi: str) -> ReturnRead:
+    return ReturnRead(file_name, readable=False, failures=[Failure(
+        "FILE_UNREADABLE", params={"file_name": file_name, "reason": reason_vi})])
+
+
+def _read(path: Path, units: pd.DataFrame, file_name: str) -> ReturnRead:
+    result = ReturnRead(file_name)
+    grids = read_grids(path)
     _read_cover(result, grids, units)
     _read_tables(result, grids)
     _read_totals(result, grids)

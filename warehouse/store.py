@@ -112,13 +112,12 @@ def materialize(con: duckdb.DuckDBPyConnection) -> None:
 def finish_run(con: duckdb.DuckDBPyConnection, run: dict) -> dict:
     """Record the run in ops.runs (counts from what it loaded) and return that record."""
     db.run(con, "load/finish_run.sql", flow_run_id=run["run_id"], finished_at=now(), **run)
-    (record,) = con.execute("SELECT * FROM ops.runs WHERE run_id = ?", [run["run_id"]]) \
-        .df().to_dict("records")
+    (record,) = db.query(con, "report/run.sql", run_id=run["run_id"]).to_dict("records")
     return record
 
 
 def known_hashes(con: duckdb.DuckDBPyConnection) -> set[str]:
-    return set(con.execute("SELECT file_hash FROM raw.submissions").df()["file_hash"])
+    return set(db.query(con, "quality/known_hashes.sql")["file_hash"])
 
 
 def known_unions(con: duckdb.DuckDBPyConnection) -> frozenset[str]:

@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from transforms.failures import vi_number
 from warehouse import db
 
 
@@ -29,17 +30,16 @@ def run_summary(con: duckdb.DuckDBPyConnection, run: dict) -> dict:
     }
 
 
+FAILURE_SECTIONS = {"error": "Lý do từ chối (why returns were rejected)",
+                    "warning": "Cảnh báo cần xem xét (warnings to review)"}
+
+
 def _records(frame: pd.DataFrame) -> list[dict]:
     return json.loads(frame.to_json(orient="records", date_format="iso", force_ascii=False))
 
 
-def _num(value: object, digits: int = 1) -> str:
-    if value is None:
-        return "—"
-    text = f"{value:,.{digits}f}"
-    if digits:
-        text = text.rstrip("0").rstrip(".")
-    return text.replace(",", " ").replace(".", ",").replace(" ", ".")
+def _num(value: object) -> str:
+    return "—" if value is None else vi_number(value, 1)
 
 
 def render_markdown(summary: dict, warehouse: Path) -> str:
@@ -56,18 +56,13 @@ def render_markdown(summary: dict, warehouse: Path) -> str:
         lines += [f"| {f['file_name']} | {f['district_name'] or '?'} | {f['period'] or '?'} | "
                   f"{f['status']} | {f['errors']} | {f['warnings']} |" for f in files]
         lines.append("")
-    errors = [f for f in failures if f["severity"] == "error"]
-    if errors:
-        lines += ["## Lý do từ chối (why returns were rejected)", ""]
-        lines += [f"- {f['file_name']} · {f['cell'] or ''} · {f['rule_code']}: {f['message_vi']}"
-                  for f in errors]
-        lines.append("")
-    warnings = [f for f in failures if f["severity"] == "warning"]
-    if warnings:
-        lines += ["## Cảnh báo cần xem xét (warnings to review)", ""]
-        lines += [f"- {f['file_name']} · {f['cell'] or ''} · {f['rule_code']}: {f['message_vi']}"
-                  for f in warnings]
-        lines.append("")
+    for severity, title in FAILURE_SECTIONS.items():
+        listed = [f for f in failures if f["severity"] == severity]
+        if listed:
+            lines += [f"## {title}", ""]
+            lines += [f"- {f['file_name']} · {f['cell'] or ''} · {f['rule_code']}: "
+                      f"{f['message_vi']}" for f in listed]
+            lines.append("")
     for period in summary["periods"]:
         rows = [h for h in summary["headline"] if h["period"] == period]
         if not rows:

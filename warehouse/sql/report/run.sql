@@ -1,0 +1,2 @@
+-- One run's record.
+SELECT * FROM ops.runs WHERE run_id = $run_id;

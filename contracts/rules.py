@@ -62,7 +62,34 @@ RULES: tuple[Rule, ...] = (
          "Excel Workbook (.xlsx) và gửi lại.",
          "File '{file_name}' could not be read: {reason}. Open it in Excel, save it as an Excel "
          "Workbook (.xlsx) and send it again.",
-         "The file is not a readable workbook."),
+         "The file is damaged, truncated or not a workbook at all."),
+    Rule("FILE_EMPTY", "error", "file",
+         "Tệp '{file_name}' rỗng (0 byte). Hãy gửi lại tệp báo cáo.",
+         "File '{file_name}' is empty (0 bytes). Send the return again.",
+         "The file has no content."),
+    Rule("FILE_PASSWORD", "error", "file",
+         "Tệp '{file_name}' được đặt mật khẩu nên không đọc được. Hãy gỡ mật khẩu (File > Info > "
+         "Protect Workbook) rồi gửi lại.",
+         "File '{file_name}' is password-protected. Remove the password and send it again.",
+         "The workbook is encrypted with a password."),
+    Rule("FILE_HOSTILE", "error", "file",
+         "Tệp '{file_name}' có cấu trúc bất thường ({reason}) nên không được mở để bảo vệ hệ "
+         "thống. Hãy tạo lại tệp từ mẫu biểu của tỉnh và gửi lại.",
+         "File '{file_name}' has an abnormal structure ({reason}) and was not opened. Make it "
+         "again from the province's template.",
+         "The file looks hostile: a zip bomb or XML entity expansion."),
+    Rule("MACROS_IGNORED", "warning", "file",
+         "Tệp '{file_name}' có chứa macro; macro không được chạy, chỉ đọc số liệu. Lần sau hãy "
+         "lưu dưới dạng Excel Workbook (.xlsx).",
+         "File '{file_name}' contains macros; they were not run, only the data was read. Save "
+         "as an Excel Workbook (.xlsx) next time.",
+         "A macro-enabled workbook: data read, macros ignored."),
+    Rule("SHEET_DUPLICATE", "warning", "file",
+         "Tệp có nhiều trang giống trang '{sheet}' ({sheets}); chỉ đọc trang '{used}'. Hãy xóa "
+         "trang thừa.",
+         "The file has several sheets like '{sheet}' ({sheets}); only '{used}' was read. "
+         "Delete the extra ones.",
+         "More than one sheet matches a sheet of the form."),
     Rule("SHEET_MISSING", "error", "file",
          "Thiếu trang tính bắt buộc '{sheet}' ({title}). Hãy dùng đúng mẫu biểu của tỉnh.",
          "Required sheet '{sheet}' ({title}) is missing. Use the province's template.",

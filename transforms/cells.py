@@ -73,6 +73,22 @@ def _vietnamese_number(s: str) -> float | None:
     return None
 
 
+def parse_amount(value: object, units: dict[str, float]) -> float | None:
+    """A number, possibly followed by a unit word ('2.000 triệu', '1,5 tỷ đồng'), in the
+    field's unit: `units` maps each unit as written to its factor."""
+    try:
+        return parse_number(value)
+    except Unreadable:
+        if not isinstance(value, str):
+            raise
+    found = re.fullmatch(r"\s*([-+(]?[\d.,\s\u00a0]*\d\)?)\s*([^\d].*?)\s*", value)
+    factors = {key(unit): factor for unit, factor in units.items()}
+    if not found or key(found.group(2)) not in factors:
+        raise Unreadable(value, *_NUMBER)
+    number = parse_number(found.group(1))
+    return None if number is None else number * factors[key(found.group(2))]
+
+
 def parse_integer(value: object) -> int | None:
     number = parse_number(value)
     if number is None:

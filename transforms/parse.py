@@ -8,6 +8,7 @@ from collections.abc import Callable
 import pandas as pd
 
 from contracts.fields import Field
+from contracts.units import CONVERSIONS
 from transforms import cells
 from transforms.failures import Failure, cell_ref, show
 from transforms.shape import Table, unit_factor
@@ -19,7 +20,8 @@ def parser(f: Field) -> Callable[[object], object]:
         "text": cells.parse_text,
         "id": cells.parse_text,
         "integer": cells.parse_integer,
-        "number": cells.parse_number,
+        "number": (lambda v: cells.parse_amount(v, CONVERSIONS[f.unit])) if f.unit in CONVERSIONS
+        else cells.parse_number,
         "date": cells.parse_date,
         "bool": lambda v: cells.parse_bool(v, f.vocabulary),
         "choice": lambda v: cells.parse_choice(v, f.vocabulary),

@@ -17,11 +17,11 @@ from contracts.rules import RowContext
 from transforms.failures import Failure, cell_ref, show
 from transforms.parse import parse_value, typed_frame
 from transforms.periods import Period, parse_period
-from transforms.shape import (Table, declared_count, find_grid, read_labels, read_table,
+from transforms.shape import (Table, assign_sheets, declared_count, read_labels, read_table,
                               unit_factor)
 from transforms.units import resolve_unit
 from transforms.validate import row_rule_failures, schema_failures, task_count_failure
-from transforms.workbook import Grid, UnreadableFile, read_grids
+from transforms.workbook import Grid, UnreadableFile, read_book
 
 
 @dataclass
@@ -50,23 +50,31 @@ def read_return(path: Path, units: pd.DataFrame, file_name: str | None = None) -
     try:
         return _read(path, units, name)
     except UnreadableFile as exc:
-        return unreadable(name, exc.reason_vi)
+        return unreadable(name, exc.rule, exc.reason_vi)
     except Exception as exc:  # noqa: BLE001 - one bad file must never stop the run
-        return unreadable(name, f"lỗi không lường trước khi đọc tệp ({type(exc).__name__}: "
-                                f"{exc}); tệp gốc đã được lưu để kiểm tra")
+        return unreadable(name, "FILE_UNREADABLE",
+                          f"lỗi không lường trước khi đọc tệp ({type(exc).__name__}: {exc}); "
+                          "tệp gốc đã được lưu để kiểm tra")
 
 
-def unreadable(file_name: str, reason_vi: str) -> ReturnRead:
+def unreadable(file_name: str, rule: str, reason_vi: str) -> ReturnRead:
     return ReturnRead(file_name, readable=False, failures=[Failure(
-        "FILE_UNREADABLE", params={"file_name": file_name, "reason": reason_vi})])
+        rule, params={"file_name": file_name, "reason": reason_vi})])
 
 
 def _read(path: Path, units: pd.DataFrame, file_name: str) -> ReturnRead:
     result = ReturnRead(file_name)
-    grids = read_grids(path)
-    _read_cover(result, grids, units)
-    _read_tables(result, grids)
-    _read_totals(result, grids)
+    book = read_book(path)
+    if book.has_macros:
+        result.failures.append(Failure("MACROS_IGNORED", params={"file_name": file_name}))
+    sheets, duplicates = assign_sheets(book.grids, RETURN_FORM)
+    result.failures += [
+        Failure("SHEET_DUPLICATE", sheets[name].name, params={
+            "sheets": ", ".join(others), "used": sheets[name].name})
+        for name, others in duplicates.items()]
+    _read_cover(result, sheets.get(COVER.name), units)
+    _read_tables(result, sheets)
+    _read_totals(result, sheets.get(TOTALS.name))
     return result
 
 
@@ -74,8 +82,7 @@ def _missing_sheet(sheet) -> Failure:
     return Failure("SHEET_MISSING", sheet.name, params={"title": sheet.title_vi})
 
 
-def _read_cover(result: ReturnRead, grids: list[Grid], units: pd.DataFrame) -> None:
-    grid = find_grid(grids, COVER)
+def _read_cover(result: ReturnRead, grid: Grid | None, units: pd.DataFrame) -> None:
     if grid is None:
         result.failures.append(_missing_sheet(COVER))
         return
@@ -128,9 +135,9 @@ def _resolve_unit(result: ReturnRead, sheet: str, units: pd.DataFrame, name_at: 
     result.unit_code = by_name
 
 
-def _read_tables(result: ReturnRead, grids: list[Grid]) -> None:
+def _read_tables(result: ReturnRead, sheets: dict[str, Grid]) -> None:
     for sheet in (s for s in RETURN_FORM if s.layout == "table"):
-        grid = find_grid(grids, sheet)
+        grid = sheets.get(sheet.name)
         table = read_table(grid, sheet) if grid else None
         if table is None:
             if sheet.required:
@@ -146,8 +153,7 @@ def _read_tables(result: ReturnRead, grids: list[Grid]) -> None:
         result.failures += failures
 
 
-def _read_totals(result: ReturnRead, grids: list[Grid]) -> None:
-    grid = find_grid(grids, TOTALS)
+def _read_totals(result: ReturnRead, grid: Grid | None) -> None:
     if grid is None:
         return
     records = []

@@ -33,10 +33,52 @@ def _field_keys(sheet: Sheet) -> dict[str, Field]:
     return {key(name): f for f in sheet.fields for name in (f.header, *f.variants)}
 
 
-def find_grid(grids: list[Grid], sheet: Sheet) -> Grid | None:
-    """The sheet named like `sheet` (visible ones first), or None."""
-    named = [g for g in grids if key(g.name) in _sheet_keys(sheet)]
-    return sorted(named, key=lambda g: g.hidden)[0] if named else None
+def _name_matches(name: str, sheet: Sheet) -> int:
+    """2: the name is the sheet's (or a variant's); 1: the same with a suffix, as in a
+    copy ('DS_HTX (2)', 'DS_HTX 2', 'DS_HTX (cũ)'); 0: another name."""
+    keys = _sheet_keys(sheet)
+    if key(name) in keys:
+        return 2
+    bare = key(split_unit(name)[0])
+    return 1 if bare in keys or re.sub(r" \d+$", "", key(name)) in keys else 0
+
+
+def content_score(grid: Grid, sheet: Sheet) -> int:
+    """How many of the sheet's fields the grid's header (or labels) name; 0 unless every
+    required field is among them."""
+    if sheet.layout == "labels":
+        found = read_labels(grid, sheet)
+    else:
+        header = locate_header(grid, sheet)
+        found = header.columns if header else {}
+    required = {f.name for f in sheet.fields if f.required}
+    return len(found) if required <= set(found) and len(found) >= 2 else 0
+
+
+def assign_sheets(grids: list[Grid], form: tuple[Sheet, ...]
+                  ) -> tuple[dict[str, Grid], dict[str, list[str]]]:
+    """Which grid is each sheet of the form: by name (visible first), else by content
+    among the grids no sheet claimed. Also, per sheet, the other visible grids named like
+    it (a second copy sent by mistake), which are not read."""
+    chosen: dict[str, Grid] = {}
+    duplicates: dict[str, list[str]] = {}
+    for sheet in form:
+        named = sorted((g for g in grids if _name_matches(g.name, sheet)),
+                       key=lambda g: (g.hidden, -_name_matches(g.name, sheet)))
+        if named:
+            chosen[sheet.name] = named[0]
+            extra = [g.name for g in named[1:] if not g.hidden]
+            if extra:
+                duplicates[sheet.name] = extra
+    claimed = {g.name for g in chosen.values()}
+    for sheet in (s for s in form if s.name not in chosen):
+        scored = [(content_score(g, sheet), g) for g in grids
+                  if g.name not in claimed and not g.hidden]
+        best = max(scored, key=lambda pair: pair[0], default=(0, None))
+        if best[0]:
+            chosen[sheet.name] = best[1]
+            claimed.add(best[1].name)
+    return chosen, duplicates
 
 
 def match_field(sheet: Sheet, text: object) -> tuple[Field, str | None] | None:
@@ -65,63 +107,144 @@ class Table:
         return [f for f in self.sheet.fields if f.required and f.name not in self.columns]
 
 
-def locate_header(rows: list[list[object]], sheet: Sheet) -> tuple[int, dict, dict] | None:
-    """(0-based header row, {field: column}, {field: unit}) of the best-matching row."""
-    best = None
-    for r, row in enumerate(rows[:HEADER_SCAN_ROWS]):
-        columns, units = {}, {}
-        for c, cell in enumerate(row):
-            if (hit := match_field(sheet, cell)) and hit[0].name not in columns:
-                columns[hit[0].name] = c
-                if hit[1]:
-                    units[hit[0].name] = hit[1]
-        if len(columns) >= 2 and (best is None or len(columns) > len(best[1])):
-            best = (r, columns, units)
+@dataclass(frozen=True)
+class Header:
+    """Where a table's header is: its first row and how many rows it spans (0-based), and
+    for each field found, its column and the unit written in its header cell."""
+
+    row: int
+    depth: int
+    columns: dict[str, int]
+    units: dict[str, str]
+
+
+def _filled(grid: Grid, rows: int) -> list[list[object]]:
+    """The first rows of the grid with every merged range filled with its top-left value,
+    so a header merged over several columns or rows names each of them."""
+    out = [list(r) for r in grid.rows[:rows]]
+    for (r1, c1), (r2, c2) in grid.merged:
+        if r1 >= len(out) or c1 >= len(out[r1]):
+            continue
+        value = out[r1][c1]
+        for r in range(r1, min(r2, len(out) - 1) + 1):
+            out[r].extend([""] * (c2 + 1 - len(out[r])))
+            for c in range(c1, c2 + 1):
+                out[r][c] = value
+    return out
+
+
+def locate_header(grid: Grid, sheet: Sheet) -> Header | None:
+    """The header naming most of the sheet's fields, one row or two (a group header over
+    its sub-headers); on a tie the single row wins."""
+    rows = _filled(grid, HEADER_SCAN_ROWS + 1)
+    best: Header | None = None
+    for r in range(min(len(rows), HEADER_SCAN_ROWS)):
+        for depth in (1, 2):
+            if r + depth <= len(rows):
+                columns, units = _match_columns(sheet, rows[r:r + depth])
+                found = Header(r, depth, columns, units)
+                if len(columns) >= 2 and (best is None or _better(found, best)):
+                    best = found
     return best
 
 
+def _better(found: Header, best: Header) -> bool:
+    """More fields named wins; with as many, a header of fewer rows wins."""
+    return (len(found.columns), -found.depth) > (len(best.columns), -best.depth)
+
+
+def _match_columns(sheet: Sheet, rows: list[list[object]]) -> tuple[dict, dict]:
+    """Columns of the fields named by a header of one or two rows: for each column the
+    lower cell, then both cells read together, then the upper cell."""
+    columns, units = {}, {}
+    for c in range(max(len(row) for row in rows)):
+        texts = [str(row[c]) if c < len(row) and isinstance(row[c], str) else "" for row in rows]
+        candidates = [texts[-1], " ".join(t for t in texts if t), texts[0]] if len(rows) == 2 \
+            else texts
+        for text in candidates:
+            hit = match_field(sheet, text)
+            if hit and hit[0].name not in columns:
+                columns[hit[0].name] = c
+                if hit[1]:
+                    units[hit[0].name] = hit[1]
+                break
+    return columns, units
+
+
 def read_table(grid: Grid, sheet: Sheet) -> Table | None:
-    """The sheet's data rows under its header; None when no header is found."""
-    located = locate_header(grid.rows, sheet)
-    if located is None:
+    """The sheet's data rows under its header; None when no header is found. Units come
+    from the header cells, else from a units row under the header, else from a
+    'Đơn vị: …' line above it."""
+    header = locate_header(grid, sheet)
+    if header is None:
         return None
-    r, columns, units = located
-    body = grid.rows[r + 1:]
-    if body and _is_units_row(body[0]):
-        units = {**_units_from_row(body[0], columns), **units}
-        body, first = body[1:], r + 3
-    else:
-        first = r + 2
+    last = header.row + header.depth  # 0-based index of the first row under the header
+    body, first = grid.rows[last:], last + 1
+    units = {**_units_above(grid.rows[:header.row], sheet, header.columns), **header.units}
+    if body and _is_units_row(body[0], sheet):
+        units = {**units, **_units_from_row(body[0], header.columns, sheet)}
+        body, first = body[1:], first + 1
     records = [
-        {**{name: _at(row, c) for name, c in columns.items()}, "_row": first + i}
+        {**{name: _at(row, c) for name, c in header.columns.items()}, "_row": first + i}
         for i, row in enumerate(body)
         if not _is_skipped(row)
     ]
     names = [f.name for f in sheet.fields]
     frame = pd.DataFrame(records, columns=[*names, "_row"], dtype=object)
-    return Table(sheet, grid.name, r + 1, columns, units, frame, grid.rows[:r])
+    return Table(sheet, grid.name, last, header.columns, units, frame,
+                 grid.rows[:header.row])
 
 
 def _at(row: list[object], c: int) -> object:
     return row[c] if c < len(row) else None
 
 
-def _is_units_row(row: list[object]) -> bool:
+def _known_units(sheet: Sheet) -> set[str]:
+    return {key(u) for table in CONVERSIONS.values() for u in table} | \
+        {key(f.unit) for f in sheet.fields if f.unit}
+
+
+def _unit_word(text: str, sheet: Sheet) -> str | None:
+    cleaned = key(_UNIT_LABEL.sub("", text).strip().strip("()"))
+    return cleaned if cleaned in _known_units(sheet) else None
+
+
+_UNIT_LABEL = re.compile(r"^\s*\(?\s*đơn vị( tính)?\s*:?", re.I)
+
+
+def _is_units_row(row: list[object], sheet: Sheet) -> bool:
     cells = [c for c in row if not is_blank(c)]
     return bool(cells) and all(
-        isinstance(c, str) and (_NUMBERING.match(key(c)) or _unit_word(c)) for c in cells
+        isinstance(c, str) and (_NUMBERING.match(key(c)) or _unit_word(c, sheet)) for c in cells
     )
 
 
-def _unit_word(text: str) -> str | None:
-    cleaned = key(re.sub(r"^\s*\(?\s*(đơn vị( tính)?\s*:)?", "", text, flags=re.I).rstrip(")"))
-    known = {key(u) for table in CONVERSIONS.values() for u in table} | {"nguoi", "htx"}
-    return cleaned if cleaned in known else None
+def _units_from_row(row: list[object], columns: dict[str, int], sheet: Sheet) -> dict[str, str]:
+    """Units written under the header, per column; a single 'Đơn vị: …' cell in the row
+    applies to every column that has a unit of that kind."""
+    per_column = {name: str(row[c]) for name, c in columns.items()
+                  if c < len(row) and isinstance(row[c], str) and _unit_word(row[c], sheet)}
+    labels = [c for c in row if isinstance(c, str) and _UNIT_LABEL.match(c) and
+              _unit_word(c, sheet)]
+    if len(labels) == 1 and len(per_column) <= 1:
+        return _apply_everywhere(labels[0], columns, sheet)
+    return per_column
 
 
-def _units_from_row(row: list[object], columns: dict[str, int]) -> dict[str, str]:
-    return {name: str(row[c]) for name, c in columns.items()
-            if c < len(row) and isinstance(row[c], str) and _unit_word(row[c])}
+def _units_above(rows: list[list[object]], sheet: Sheet, columns: dict[str, int]) -> dict:
+    """A 'Đơn vị tính: …' line above the table: the unit of every column it can apply to."""
+    for row in rows:
+        for cell in row:
+            if isinstance(cell, str) and _UNIT_LABEL.match(cell) and _unit_word(cell, sheet):
+                return _apply_everywhere(cell, columns, sheet)
+    return {}
+
+
+def _apply_everywhere(text: str, columns: dict[str, int], sheet: Sheet) -> dict[str, str]:
+    written = _UNIT_LABEL.sub("", text).strip().strip("()")
+    return {name: written for name in columns
+            if sheet.field(name).unit in CONVERSIONS
+            and unit_factor(sheet.field(name), written) is not None}
 
 
 def _is_skipped(row: list[object]) -> bool:
@@ -136,7 +259,7 @@ def unit_factor(f: Field, written: str | None) -> float | None:
     """Factor turning values written in `written` into the field's unit; None if unknown."""
     if written is None or f.unit is None or key(written) == key(f.unit):
         return 1.0
-    cleaned = re.sub(r"^\s*(đơn vị( tính)?\s*:)?", "", written, flags=re.I)
+    cleaned = _UNIT_LABEL.sub("", written).strip().strip("()")
     table = {key(u): factor for u, factor in CONVERSIONS.get(f.unit, {}).items()}
     if not table:
         return 1.0  # counts (người, HTX): a unit note changes nothing
@@ -162,25 +285,27 @@ def read_labels(grid: Grid, sheet: Sheet) -> dict[str, LabelCell]:
         for c, cell in enumerate(row[:3]):
             hit = match_field(sheet, cell)
             if hit and hit[0].name not in found:
-                found[hit[0].name] = _label_value(row, r, c, hit[0], hit[1])
+                found[hit[0].name] = _label_value(sheet, row, r, c, hit[0], hit[1])
                 break
     return found
 
 
-def _label_value(row: list[object], r: int, c: int, f: Field, unit: str | None) -> LabelCell:
+def _label_value(sheet: Sheet, row: list[object], r: int, c: int, f: Field,
+                 unit: str | None) -> LabelCell:
     rest = [j for j in range(c + 1, len(row)) if not is_blank(row[j])]
-    if rest and isinstance(row[rest[0]], str) and f.unit and _names_unit(f, row[rest[0]]):
+    if rest and isinstance(row[rest[0]], str) and f.unit and _names_unit(sheet, f, row[rest[0]]):
         return LabelCell(None, r + 1, c + 1, unit or row[rest[0]])
     at = rest[0] if rest else c + 1
     following = rest[1] if len(rest) > 1 else None
-    if following is not None and isinstance(row[following], str) and _names_unit(f, row[following]):
+    if following is not None and isinstance(row[following], str) and \
+            _names_unit(sheet, f, row[following]):
         unit = unit or row[following]
     return LabelCell(_at(row, at), r + 1, at, unit)
 
 
-def _names_unit(f: Field, text: str) -> bool:
+def _names_unit(sheet: Sheet, f: Field, text: str) -> bool:
     return key(text) == key(f.unit or "") or unit_factor(f, text) not in (None, 1.0) or \
-        _unit_word(text) is not None
+        _unit_word(text, sheet) is not None
 
 
 def declared_count(rows: list[list[object]], label: str) -> tuple[int, int, int] | None:

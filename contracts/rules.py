@@ -210,6 +210,31 @@ RULES: tuple[Rule, ...] = (
          "the roster. Make them agree.",
          "A figure declared in Tong_hop differs from the same figure computed from the roster.",
          sheet="Tong_hop"),
+    # --- across returns and periods (checked against the warehouse) -------------------------
+    Rule("COOP_IN_TWO_DISTRICTS", "error", "returns",
+         "Ô {cell}: HTX mã số '{value}' cũng có trong báo cáo kỳ {period} của {other_district} "
+         "(tệp {other_file}, dòng {other_row}). Một HTX chỉ được báo cáo ở một đơn vị; hãy "
+         "thống nhất với đơn vị kia.",
+         "Cell {cell}: cooperative '{value}' is also in {other_district}'s return for "
+         "{period} (file {other_file}, row {other_row}). Report it in one district only.",
+         "The same cooperative code in two districts' returns for one period.",
+         sheet="DS_HTX", field="coop_id"),
+    Rule("COOP_VANISHED", "warning", "periods",
+         "Trang {sheet}: HTX mã số '{value}' ({name}) có trong báo cáo kỳ {previous_period} "
+         "nhưng không có trong báo cáo này và không được ghi 'Giải thể'. Hãy bổ sung HTX hoặc "
+         "ghi tình trạng giải thể.",
+         "Sheet {sheet}: cooperative '{value}' ({name}) was in the {previous_period} return "
+         "but is missing here without being dissolved. Add it back or mark it dissolved.",
+         "A cooperative vanished since the district's previous return without being dissolved.",
+         sheet="DS_HTX", field="coop_id"),
+    Rule("IMPLAUSIBLE_CHANGE", "warning", "periods",
+         "Ô {cell} ({header}): {value}, kỳ {previous_period} là {previous} (gấp {ratio} lần). "
+         "Hãy kiểm tra lại số liệu.",
+         "Cell {cell} ({header}): {value}, against {previous} in {previous_period} "
+         "({ratio} times). Check the figure.",
+         "A cooperative's stock figure changed implausibly since the previous accepted return "
+         "(thresholds in contracts/rules.py CHANGE_CHECKS).",
+         sheet="DS_HTX"),
     Rule("TASK_COUNT_MISMATCH", "warning", "return",
          "Ô {cell}: chương trình công tác ghi {value} nhiệm vụ chi tiết nhưng chỉ liệt kê "
          "{listed} nhiệm vụ. Hãy bổ sung các nhiệm vụ còn thiếu hoặc sửa số đã khai.",
@@ -218,6 +243,17 @@ RULES: tuple[Rule, ...] = (
          "The work programme's declared task count differs from the tasks listed.",
          sheet="Nhiem_vu"),
 )
+
+# Across periods: a stock figure of one cooperative that changed by more than `ratio`
+# times (up or down) since the district's previous accepted return, and by at least
+# `minimum` in absolute terms (so 2 -> 7 members is not flagged), is implausible.
+# Flows (revenue, profit) depend on the period's length and are not compared.
+CHANGE_CHECKS: dict[str, tuple[float, float]] = {
+    "members": (3.0, 20),
+    "workers": (3.0, 20),
+    "charter_capital": (5.0, 1000),
+    "total_capital": (5.0, 1000),
+}
 
 RULES_BY_CODE: dict[str, Rule] = {r.code: r for r in RULES}
 ROW_RULES: tuple[Rule, ...] = tuple(r for r in RULES if r.scope == "row")

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import pandas as pd
 
 from contracts.return_form import ROSTER, UNIONS
-from transforms.failures import Failure, failures_frame, show
+from transforms.failures import failures_frame
 from transforms.inbox import IncomingFile
 from transforms.returns import ReturnRead
 
@@ -62,14 +61,3 @@ def to_batch(items: list[tuple[IncomingFile, ReturnRead, str]], run_id: str) -> 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     frames = [f for f in frames if not f.empty]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-
-
-def mismatch_failures(mismatches: pd.DataFrame) -> dict[str, list[Failure]]:
-    """TOTAL_MISMATCH failures, by file hash, from warehouse/sql/quality/reconcile_totals.sql."""
-    out: dict[str, list[Failure]] = {}
-    for m in mismatches.itertuples(index=False):
-        sheet, row = re.fullmatch(r"(.*)!\D+(\d+)", m.cell).groups()
-        out.setdefault(m.file_hash, []).append(Failure(
-            "TOTAL_MISMATCH", sheet, int(row), m.field, m.cell, show(m.declared),
-            {"header": m.header, "computed": show(m.computed)}))
-    return out

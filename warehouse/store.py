@@ -9,7 +9,7 @@ import duckdb
 import pandas as pd
 
 from contracts.indicators import INDICATORS
-from contracts.rules import RULES
+from contracts.rules import CHANGE_CHECKS, RULES
 from contracts.vocabularies import SECTORS
 from transforms.periods import Period
 from warehouse import db
@@ -89,12 +89,25 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch) -> None:
         db.run(con, "load/submission_indicators.sql")
 
 
-def totals_mismatches(con: duckdb.DuckDBPyConnection, submissions: pd.DataFrame) -> pd.DataFrame:
+def warehouse_checks(con: duckdb.DuckDBPyConnection,
+                     submissions: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """What the new files' rows show against themselves and the rest of the warehouse:
+    declared totals vs roster, a cooperative in two districts, cooperatives vanished or
+    changed implausibly since the district's previous accepted return. Rule code -> rows."""
     if submissions.empty:
-        return pd.DataFrame(columns=["file_hash", "field", "header", "cell", "declared",
-                                     "computed"])
-    with registered(con, {"incoming_submissions": submissions}):
-        return db.query(con, "quality/reconcile_totals.sql", tolerance=TOTALS_TOLERANCE)
+        return {}
+    checks = pd.DataFrame([{"field": f, "ratio": r, "minimum": m}
+                           for f, (r, m) in CHANGE_CHECKS.items()])
+    with registered(con, {"incoming_submissions": submissions, "change_checks": checks}):
+        db.run(con, "quality/previous_returns.sql")
+        return {
+            "TOTAL_MISMATCH": db.query(con, "quality/reconcile_totals.sql",
+                                       tolerance=TOTALS_TOLERANCE),
+            "COOP_IN_TWO_DISTRICTS": db.query(con, "quality/coops_in_two_districts.sql"),
+            "COOP_VANISHED": db.query(con, "quality/vanished_coops.sql"),
+            "IMPLAUSIBLE_CHANGE": db.query(con, "quality/implausible_changes.sql",
+                                           fields=list(CHANGE_CHECKS)),
+        }
 
 
 def add_failures(con: duckdb.DuckDBPyConnection, failures: pd.DataFrame) -> None:
@@ -118,6 +131,11 @@ def finish_run(con: duckdb.DuckDBPyConnection, run: dict) -> dict:
 
 def known_hashes(con: duckdb.DuckDBPyConnection) -> set[str]:
     return set(db.query(con, "quality/known_hashes.sql")["file_hash"])
+
+
+def unit_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    frame = db.query(con, "report/unit_names.sql")
+    return dict(zip(frame["code"], frame["name"]))
 
 
 def known_unions(con: duckdb.DuckDBPyConnection) -> frozenset[str]:

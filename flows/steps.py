@@ -1,0 +1,116 @@
+"""The stages of a consolidation as plain functions: flows/nightly.py wraps each in a
+Prefect task, and tests call them directly. Each stage only calls transforms/ and
+warehouse/; none holds business logic of its own."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from pathlib import Path
+
+from contracts.reference import load_reporting_units, load_targets
+from flows.settings import Settings
+from transforms.batch import to_batch
+from transforms.findings import warehouse_failures
+from transforms.inbox import IncomingFile, new_files, scan_inbox
+from transforms.returns import ReturnRead, read_return, validate_return
+from transforms.units import reporting_units
+from warehouse import publish, store, summary
+from warehouse.archive import archive_file
+from warehouse.db import connect
+
+log = logging.getLogger("htx")
+
+
+def prepare_warehouse(settings: Settings) -> Path:
+    """A staging copy of the published warehouse, with schema and reference data."""
+    staging = publish.open_staging(settings.warehouse)
+    with connect(staging) as con:
+        store.ensure_schema(con)
+        store.load_reference(con, load_reporting_units(settings.reporting_units),
+                             load_targets(settings.targets))
+    return staging
+
+
+def find_returns(inbox: Path, staging: Path, now: dt.datetime) -> tuple[int, list[IncomingFile]]:
+    """(files in the inbox, those never processed before)."""
+    inbox.mkdir(parents=True, exist_ok=True)
+    files = scan_inbox(inbox, now)
+    with connect(staging) as con:
+        return len(files), new_files(files, store.known_hashes(con))
+
+
+def archive_returns(files: list[IncomingFile], archive: Path) -> list[str]:
+    """Keep every original, unchanged, in the content-addressed archive."""
+    return [str(archive_file(archive, f)) for f in files]
+
+
+def read_returns(files: list[IncomingFile], units_csv: Path | None) -> list[ReturnRead]:
+    units = reporting_units(load_reporting_units(units_csv))
+    reads = [read_return(f.path, units, f.name) for f in files]
+    for f, r in zip(files, reads):
+        log.info("read %s: %d failures", f.name, len(r.failures))
+    return reads
+
+
+def validate_returns(reads: list[ReturnRead], staging: Path) -> list[ReturnRead]:
+    with connect(staging) as con:
+        known = store.known_unions(con)
+    return [validate_return(r, known) for r in reads]
+
+
+def load_returns(staging: Path, files: list[IncomingFile], reads: list[ReturnRead],
+                 archived: list[str], run_id: str) -> None:
+    """Load new files into raw and quality, then check them against the warehouse."""
+    batch = to_batch(list(zip(files, reads, archived)), run_id)
+    with connect(staging) as con:
+        store.add_periods(con, [r.period for r in reads if r.period])
+        store.load_batch(con, batch)
+        findings = store.warehouse_checks(con, batch.submissions)
+        by_hash = {f.sha256: r for f, r in zip(files, reads)}
+        store.add_failures(con, warehouse_failures(findings, by_hash, store.unit_names(con)))
+
+
+def materialize_indicators(staging: Path, run: dict) -> dict:
+    """Statuses, core tables, marts; then the run's own record, which it returns."""
+    with connect(staging) as con:
+        store.materialize(con)
+        run = store.finish_run(con, run)
+        con.execute("CHECKPOINT")
+    return run
+
+
+def publish_warehouse(staging: Path, warehouse: Path) -> None:
+    publish.publish(staging, warehouse)
+
+
+def write_run_summary(warehouse: Path, reports: Path, run: dict) -> dict:
+    with connect(warehouse, read_only=True) as con:
+        result = summary.run_summary(con, run)
+    folder = reports / f"run_{run['run_id']}"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "summary.json").write_text(json.dumps(result, ensure_ascii=False, indent=2,
+                                                    default=str), encoding="utf-8")
+    (folder / "summary.md").write_text(summary.render_markdown(result, warehouse),
+                                       encoding="utf-8")
+    result["report_folder"] = str(folder)
+    return result
+
+
+def consolidate(settings: Settings, run_id: str, stage=lambda fn: fn) -> dict:
+    """One whole consolidation. `stage` wraps each step (flows/nightly.py makes each a
+    Prefect task); the default runs them as plain functions."""
+    started = store.now()
+    run = {"run_id": run_id, "started_at": started}
+    with publish.run_lock(settings.warehouse):
+        staging = stage(prepare_warehouse)(settings)
+        seen, files = stage(find_returns)(settings.inbox, staging, started)
+        archived = stage(archive_returns)(files, settings.archive)
+        reads = stage(read_returns)(files, settings.reporting_units)
+        reads = stage(validate_returns)(reads, staging)
+        stage(load_returns)(staging, files, reads, archived, run_id)
+        run = stage(materialize_indicators)(
+            staging, run | {"files_seen": seen, "files_new": len(files)})
+        stage(publish_warehouse)(staging, settings.warehouse)
+    return stage(write_run_summary)(settings.warehouse, settings.reports, run)

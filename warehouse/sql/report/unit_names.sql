@@ -1,0 +1,2 @@
+-- Reporting units' names, to name them in messages.
+SELECT code, name FROM ref.reporting_units;

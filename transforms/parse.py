@@ -35,6 +35,9 @@ def parse_value(f: Field, raw: object, sheet: str, row: int, column: int | None,
         value = parser(f)(raw)
     except cells.Unreadable as exc:
         where = cell_ref(sheet, row, column) if column is not None else None
+        if f.kind == "choice":  # a word outside the list: say which words are allowed
+            return None, Failure("VALUE_NOT_ALLOWED", sheet, row, f.name, where, show(raw), {
+                "header": f.header, "allowed": ", ".join(t.name_vi for t in f.vocabulary.terms)})
         return None, Failure("VALUE_UNREADABLE", sheet, row, f.name, where, show(raw),
                              {"header": f.header, "expected": exc.expected_vi,
                               "expected_en": exc.expected_en})

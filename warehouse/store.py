@@ -143,4 +143,4 @@ def known_unions(con: duckdb.DuckDBPyConnection) -> frozenset[str]:
 
 
 def now() -> dt.datetime:
-    return dt.datetime.now().replace(microsecond=0)
+    return dt.datetime.now()

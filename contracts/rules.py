@@ -49,6 +49,9 @@ class Rule:
     )
     # Row rules: extra message values, per failing row, taken from these fields.
     shows: tuple[str, ...] = ()
+    # Row rules on an optional field (a blank union number means "no union"): a row
+    # without the operand is outside the rule, not skipped for a missing value.
+    only_when_present: bool = False
 
 
 def _operating(df: pd.DataFrame) -> pd.Series:
@@ -201,7 +204,8 @@ RULES: tuple[Rule, ...] = (
          "the union to DS_LHHTX or correct the number.",
          "A cooperative names a union that is not known.",
          sheet="DS_HTX", field="union_id", operands=("union_id",),
-         fails=lambda df, ctx: ~df["union_id"].isin(list(ctx.known_unions))),
+         fails=lambda df, ctx: ~df["union_id"].isin(list(ctx.known_unions)),
+         only_when_present=True),
     # --- the return as a whole ---------------------------------------------------------------
     Rule("TOTAL_MISMATCH", "error", "return",
          "Ô {cell} ({header}): số tự khai {value} khác với số tính từ danh sách HTX "

@@ -66,7 +66,7 @@ def con():
         coop_rows=pd.concat([_coops("aa", CITY_ROWS), _coops("bb", MAI_SON_ROWS)]),
         union_rows=unions.assign(file_hash="aa", sheet="DS_LHHTX", source_row=[5, 6],
                                  union_id=["LH1", "LH2"], name="LH"),
-        declared_totals=pd.DataFrame(), failures=pd.DataFrame())
+        declared_totals=pd.DataFrame(), failures=pd.DataFrame(), rule_checks=pd.DataFrame())
     store.load_batch(con, batch)
     store.materialize(con)
     return con

@@ -252,3 +252,13 @@ def test_rule_fires_at_its_cell_naming_the_values(tmp_path, scenario):
                          [scenario.file]).fetchone()[0]
     expected = {"error": ("rejected", "unreadable"), "warning": ("accepted",)}
     assert status in expected[failure["severity"]]
+
+
+def test_a_rule_on_a_missing_operand_is_skipped_and_that_is_visible(tmp_path):
+    roster = roster_with(managers=None, managers_trained=9)()
+    con = consolidate(tmp_path, [[write(tmp_path, "r.xlsx", roster=roster)]])
+    assert failures(con, "TRAINED_ABOVE_MANAGERS") == []
+    checked, skipped = con.execute(
+        "SELECT rows_checked, rows_skipped FROM quality.rule_checks "
+        "WHERE rule_code = 'TRAINED_ABOVE_MANAGERS'").fetchone()
+    assert (checked, skipped) == (len(roster) - 1, 1)

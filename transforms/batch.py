@@ -19,6 +19,7 @@ class LoadBatch:
     union_rows: pd.DataFrame
     declared_totals: pd.DataFrame
     failures: pd.DataFrame
+    rule_checks: pd.DataFrame
 
 
 def submission_record(file: IncomingFile, read: ReturnRead, archived: str, run_id: str) -> dict:
@@ -54,8 +55,10 @@ def to_batch(items: list[tuple[IncomingFile, ReturnRead, str]], run_id: str) -> 
     totals = [r.totals.assign(file_hash=f.sha256) for f, r, _ in items
               if ROSTER.name in r.frames and not r.totals.empty]
     fails = [with_context(failures_frame(r.failures, f.sha256), r) for f, r, _ in items]
+    checks = [pd.DataFrame(r.rule_checks).assign(file_hash=f.sha256) for f, r, _ in items
+              if r.rule_checks]
     return LoadBatch(pd.DataFrame(subs), _concat(coops), _concat(unions), _concat(totals),
-                     _concat(fails))
+                     _concat(fails), _concat(checks))
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:

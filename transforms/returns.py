@@ -37,6 +37,7 @@ class ReturnRead:
     frames: dict[str, pd.DataFrame] = field(default_factory=dict)  # sheet name -> typed
     totals: pd.DataFrame = field(default_factory=pd.DataFrame)  # declared Tong_hop figures
     failures: list[Failure] = field(default_factory=list)
+    rule_checks: list[dict] = field(default_factory=list)  # row rules: rows checked/skipped
 
     @property
     def has_errors(self) -> bool:
@@ -188,8 +189,9 @@ def validate_return(result: ReturnRead, known_unions: frozenset[str]) -> ReturnR
         context = RowContext(pd.Timestamp(result.period.start), pd.Timestamp(result.period.end),
                              known_unions | frozenset(own.dropna()))
         table = result.tables[ROSTER.name]
-        result.failures += row_rule_failures(result.frames[ROSTER.name], ROSTER,
-                                             table.grid_name, table.columns, context)
+        failures, result.rule_checks = row_rule_failures(
+            result.frames[ROSTER.name], ROSTER, table.grid_name, table.columns, context)
+        result.failures += failures
     if TASKS.name in result.tables:
         table = result.tables[TASKS.name]
         declared = declared_count(table.above, TASKS.extra["declared_count_label"])

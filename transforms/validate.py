@@ -51,10 +51,12 @@ def _params(f, code: str, frame: pd.DataFrame, value: object) -> dict:
 
 
 def row_rule_failures(frame: pd.DataFrame, sheet: Sheet, grid_name: str,
-                      columns: dict[str, int], context: RowContext) -> list[Failure]:
+                      columns: dict[str, int], context: RowContext
+                      ) -> tuple[list[Failure], list[dict]]:
     """Every row rule of the catalogue that applies to this sheet, on rows whose operands
-    are all present (a missing operand skips the rule for that row)."""
-    failures = []
+    are all present: a missing operand skips the rule for that row, never counts as zero.
+    Also, per rule, how many rows it checked and skipped, so skipping is visible."""
+    failures, checks = [], []
     for rule in (r for r in ROW_RULES if r.sheet == sheet.name):
         if not set(rule.operands) <= set(frame.columns) or rule.field not in columns:
             continue
@@ -62,7 +64,10 @@ def row_rule_failures(frame: pd.DataFrame, sheet: Sheet, grid_name: str,
         fails = rule.fails(frame[present], context).fillna(False).astype(bool)
         failures += [_row_failure(rule, grid_name, columns, row, context)
                      for _, row in frame[present][fails.to_numpy()].iterrows()]
-    return failures
+        skipped = 0 if rule.only_when_present else int((~present).sum())
+        checks.append({"rule_code": rule.code, "rows_checked": int(present.sum()),
+                       "rows_skipped": skipped})
+    return failures, checks
 
 
 def _row_failure(rule: Rule, grid_name: str, columns: dict[str, int], row: pd.Series,

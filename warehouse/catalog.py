@@ -185,6 +185,15 @@ TABLES: tuple[Table, ...] = (
               _c("message_en", "Thông báo (tiếng Anh)", "Message (English)"),
               _c("waived", "Đã được miễn", "Waived by a steward"),
           )),
+    Table("quality.rule_checks", "file × row rule",
+          "Số dòng mỗi quy tắc theo dòng đã kiểm tra và bỏ qua do thiếu số liệu",
+          "Rows each row rule checked, and skipped for a missing operand", (
+              PROVENANCE[0],
+              _c("rule_code", "Mã quy tắc (xem ref.rules)", "Rule code (see ref.rules)"),
+              _c("rows_checked", "Số dòng đã kiểm tra", "Rows checked"),
+              _c("rows_skipped", "Số dòng bỏ qua vì thiếu số liệu",
+                 "Rows skipped because an operand is missing"),
+          )),
     Table("mart.completeness", "period × district", "Tình hình nộp báo cáo",
           "Who reported, what stands, on time or not", (
               *RETURN_KEYS,

@@ -20,6 +20,7 @@ INCOMING = {  # LoadBatch field -> (registered view, load SQL file)
     "union_rows": ("incoming_union_rows", "load/union_rows.sql"),
     "declared_totals": ("incoming_declared_totals", "load/declared_totals.sql"),
     "failures": ("incoming_failures", "load/failures.sql"),
+    "rule_checks": ("incoming_rule_checks", "load/rule_checks.sql"),
 }
 TOTALS_TOLERANCE = 0.5  # a declared figure rounded to a whole unit still agrees
 

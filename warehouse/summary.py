@@ -25,6 +25,7 @@ def run_summary(con: duckdb.DuckDBPyConnection, run: dict) -> dict:
         "periods": periods,
         "files": _records(files),
         "failures": _records(db.query(con, "report/run_failures.sql", run_id=run["run_id"])),
+        "rule_skips": _records(db.query(con, "report/run_rule_skips.sql", run_id=run["run_id"])),
         "completeness": _records(db.query(con, "report/completeness.sql", periods=periods)),
         "headline": _records(db.query(con, "report/headline.sql", periods=periods)),
     }
@@ -63,6 +64,11 @@ def render_markdown(summary: dict, warehouse: Path) -> str:
             lines += [f"- {f['file_name']} · {f['cell'] or ''} · {f['rule_code']}: "
                       f"{f['message_vi']}" for f in listed]
             lines.append("")
+    if summary["rule_skips"]:
+        lines += ["## Quy tắc bỏ qua vì thiếu số liệu (rules skipped for missing values)", ""]
+        lines += [f"- {k['rule_code']}: {k['rows_skipped']} dòng bỏ qua, {k['rows_checked']} "
+                  f"dòng đã kiểm tra ({k['files']} tệp)" for k in summary["rule_skips"]]
+        lines.append("")
     for period in summary["periods"]:
         rows = [h for h in summary["headline"] if h["period"] == period]
         if not rows:

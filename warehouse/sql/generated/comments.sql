@@ -187,6 +187,11 @@ COMMENT ON COLUMN quality.validation_failures.value_found IS 'Giá trị tìm th
 COMMENT ON COLUMN quality.validation_failures.message_vi IS 'Thông báo và cách sửa — Message and what to fix (Vietnamese)';
 COMMENT ON COLUMN quality.validation_failures.message_en IS 'Thông báo (tiếng Anh) — Message (English)';
 COMMENT ON COLUMN quality.validation_failures.waived IS 'Đã được miễn — Waived by a steward';
+COMMENT ON TABLE quality.rule_checks IS 'Số dòng mỗi quy tắc theo dòng đã kiểm tra và bỏ qua do thiếu số liệu — Rows each row rule checked, and skipped for a missing operand (grain: file × row rule)';
+COMMENT ON COLUMN quality.rule_checks.file_hash IS 'Mã SHA-256 của tệp báo cáo nguồn — SHA-256 of the source return file';
+COMMENT ON COLUMN quality.rule_checks.rule_code IS 'Mã quy tắc (xem ref.rules) — Rule code (see ref.rules)';
+COMMENT ON COLUMN quality.rule_checks.rows_checked IS 'Số dòng đã kiểm tra — Rows checked';
+COMMENT ON COLUMN quality.rule_checks.rows_skipped IS 'Số dòng bỏ qua vì thiếu số liệu — Rows skipped because an operand is missing';
 COMMENT ON TABLE mart.completeness IS 'Tình hình nộp báo cáo — Who reported, what stands, on time or not (grain: period × district)';
 COMMENT ON COLUMN mart.completeness.period IS 'Kỳ báo cáo (2023, 2023S1, 2023Q1…) — Reporting period (2023, 2023S1, 2023Q1…)';
 COMMENT ON COLUMN mart.completeness.district_code IS 'Mã đơn vị báo cáo — Reporting unit (district) code';

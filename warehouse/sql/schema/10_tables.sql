@@ -118,3 +118,9 @@ CREATE TABLE IF NOT EXISTS core.submission_indicators (
     rows_included BIGINT NOT NULL,
     rows_left_out BIGINT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS quality.rule_checks (
+    file_hash VARCHAR NOT NULL,
+    rule_code VARCHAR NOT NULL,
+    rows_checked BIGINT NOT NULL,
+    rows_skipped BIGINT NOT NULL
+);

@@ -72,6 +72,8 @@ VNI_EXAMPLES = [
     ("Thöông maïi - Dòch vuï", "Thương mại - Dịch vụ"),
     ("Ñang hoaït ñoäng", "Đang hoạt động"),
     ("HÔÏP TAÙC XAÕ CHEØ CHIEÀNG ÑEN", "HỢP TÁC XÃ CHÈ CHIỀNG ĐEN"),
+    # no character foreign to Vietnamese, but no Vietnamese word as they stand either:
+    ("Coù", "Có"), ("Khoâng", "Không"), ("taùc xaõ", "tác xã"),
 ]
 
 
@@ -87,7 +89,9 @@ def test_vni_examples(legacy, unicode):
     "", "©", "®", "§ 3", "TM®", "Müller", "Zoë", "naïve", "Señor", "Köln", "«Hello»",
     "Hợp tác xã", unicodedata.normalize("NFD", "Hợp tác xã Chè Chiềng Đen"), "Cà phê Müller",
     "Cooperative", "Có", "1.234,5", "HTX-014", "2023Q1", "25°C", "2×3",
-    "taùc xaõ",  # VNI with no telltale character: left alone without the font
+    "Hoà Bình", "Khánh Hòa", "Thái", "Quý", "Thuý", "Hóa",  # Unicode, Latin-1 letters only
+    "Cã",  # TCVN3 'Có' that is also the plausible Unicode 'cã'
+    "æn",  # VNI 'ỉn' or TCVN3 'ổn'
 ])
 def test_text_that_is_not_converted_without_a_font(text):
     assert detect_encoding(text) is None
@@ -109,6 +113,8 @@ def test_the_font_wins_over_content():
     assert to_unicode("taùc xaõ", "VNI-Times") == ("tác xã", "vni")
     assert to_unicode("Sôn La", "VNI-Helve") == ("Sơn La", "vni")
     assert to_unicode("x·", ".VnTime") == ("xã", "tcvn3")
+    assert to_unicode("æn", ".VnTime") == ("ổn", "tcvn3")  # ambiguous without the font
+    assert to_unicode("æn", "VNI-Times") == ("ỉn", "vni")
     assert to_unicode("chaøo", "Arial") == ("chào", "vni")  # a non-legacy font: content decides
 
 
@@ -139,10 +145,16 @@ def test_tcvn3_round_trip_uppercase_font(text):
     assert from_tcvn3(to_tcvn3(text), uppercase_font=True) == text
 
 
-@given(texts(LOWER + UPPER + string.ascii_letters), st.sampled_from(["NFC", "NFD"]))
-def test_unicode_vietnamese_is_never_converted(text, form):
-    text = unicodedata.normalize(form, text)
+BEYOND_LATIN1 = "".join(c for c in LOWER + UPPER if ord(c) > 0xFF)
+
+
+@given(texts(LOWER + UPPER + string.ascii_letters), st.sampled_from(BEYOND_LATIN1),
+       st.sampled_from(["NFC", "NFD"]))
+def test_text_with_a_letter_beyond_latin1_is_never_converted(text, letter, form):
+    """Any string at all, once it holds one of ă đ ĩ ũ ơ ư ạ ... ỹ (or is NFD)."""
+    text = unicodedata.normalize(form, text + letter)
     assert to_unicode(text) == (text, None)
+    assert to_unicode(text, ".VnTime") == to_unicode(text, "VNI-Times") == (text, None)
 
 
 @given(st.text(alphabet=string.printable))
@@ -217,6 +229,14 @@ def test_text_with_an_unambiguous_word_is_converted_back(case):
     legacy = LEGACY[encoding][0](cased(text))
     assume(any(unambiguous(w, encoding) for w in legacy.split()))
     assert to_unicode(legacy) == (cased(text), encoding)
+
+
+@given(phrases, st.sampled_from([str.lower, str.title, str.upper]),
+       st.sampled_from(["NFC", "NFD"]))
+def test_vietnamese_words_are_never_converted(text, case, form):
+    """Real Vietnamese words, including those written with Latin-1 letters only ('Hoà Bình')."""
+    text = unicodedata.normalize(form, case(text))
+    assert to_unicode(text) == (text, None)
 
 
 latin1 = "".join(chr(i) for i in range(0xA1, 0x100))

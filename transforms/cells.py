@@ -145,12 +145,22 @@ def parse_choice(value: object, vocabulary: Vocabulary,
     """The code of the term written as its code, its Vietnamese name or a variant."""
     if is_blank(value):
         return None
-    wanted = key(value)
-    for term in vocabulary.terms:
-        if wanted in {key(term.code), key(term.name_vi), *(key(v) for v in term.variants)}:
-            return term.code
+    code = _spellings(vocabulary).get(key(value))
+    if code is not None:
+        return code
     names = ", ".join(t.name_vi for t in vocabulary.terms)
     raise Unreadable(value, *(expected or (f"một trong: {names}", f"one of: {names}")))
+
+
+_SPELLINGS: dict[str, dict[str, str]] = {}
+
+
+def _spellings(vocabulary: Vocabulary) -> dict[str, str]:
+    """Every way a vocabulary's terms may be written (as matching keys) -> the code."""
+    if vocabulary.name not in _SPELLINGS:
+        _SPELLINGS[vocabulary.name] = {key(s): t.code for t in vocabulary.terms
+                                       for s in (t.code, t.name_vi, *t.variants)}
+    return _SPELLINGS[vocabulary.name]
 
 
 def parse_text(value: object) -> str | None:

@@ -10,8 +10,9 @@ its diacritics ("chào" is "chaøo"); ơ, ư, đ and i/ỵ with tones are single
 
 Tables (all 134 letters with diacritics) were checked against, and agree with:
 - GNU libc iconv "TCVN5712-1" (run locally on bytes 0xA0-0xFF): the TCVN3 lower-case block
-  and the seven capitals Ă Â Ê Ô Ơ Ư Đ at 0xA1-0xA7. Its extra VN1 capitals in the holes
-  of that block (0xAF, 0xBA, 0xC0 ...) are not drawn by the ABC fonts and are not mapped;
+  and the seven capitals Ă Â Ê Ô Ơ Ư Đ at 0xA1-0xA7. Its capitals with tones in the gaps
+  of that block (0xAF, 0xBA, 0xC0 ...) belong to the VN1 variant of TCVN 5712, not to the
+  VN3 subset the ABC fonts implement, and are not mapped;
 - lamdao/xvnkb, tcvn.h and vni.h (Dao Hai Lam, 2002): TCVN3 lower case and VNI, both cases;
 - duydev/vietnamese-conversion, src/charsets.ts: VNI both cases, TCVN3 lower case (it writes
   toned capitals as capital + lower-case code, a converter convention we do not follow);
@@ -27,12 +28,13 @@ ENCODINGS = ("tcvn3", "vni")
 
 
 def _pairs(table: str) -> dict[str, str]:
-    """'à µ  á ¸ ...' -> {'à': 'µ', 'á': '¸', ...} (Unicode letter, then its legacy form)."""
+    """'à µ  á ¸ ...' -> {'à': 'µ', 'á': '¸', ...}: a Unicode letter, then its legacy form."""
     items = table.split()
     return dict(zip(items[0::2], items[1::2], strict=True))
 
 
-# Unicode lower-case letter -> TCVN3 code. Rows: toneless, grave, acute, hook, tilde, dot.
+# Unicode lower-case letter -> TCVN3 code. Each row: the toneless letter (when not ASCII),
+# then grave, acute, hook above, tilde, dot below.
 _TCVN3_LOWER = _pairs("""
     à µ  á ¸  ả ¶  ã ·  ạ ¹
     ă ¨  ằ »  ắ ¾  ẳ ¼  ẵ ½  ặ Æ
@@ -74,11 +76,11 @@ VIETNAMESE_LETTERS = frozenset(_VNI_LOWER) | {c.upper() for c in _VNI_LOWER}
 _TO_TCVN3 = str.maketrans({**{c.upper(): code for c, code in _TCVN3_LOWER.items()},
                            **_TCVN3_CAPITALS, **_TCVN3_LOWER})
 _FROM_TCVN3 = {code: c for c, code in (_TCVN3_LOWER | _TCVN3_CAPITALS).items()}
-_TO_VNI = {c: v for c, v in _VNI_LOWER.items()} | {c.upper(): v.upper()
-                                                    for c, v in _VNI_LOWER.items()}
+_FROM_TCVN3_TABLE = str.maketrans(_FROM_TCVN3)
+_TO_VNI = _VNI_LOWER | {c.upper(): v.upper() for c, v in _VNI_LOWER.items()}
 _FROM_VNI = {v: c for c, v in _TO_VNI.items()}
 _TO_VNI_TABLE = str.maketrans(_TO_VNI)
-_VNI_CODE = re.compile("|".join(re.escape(v) for v in sorted(_FROM_VNI, key=len, reverse=True)))
+_VNI_CODE = re.compile("|".join(map(re.escape, sorted(_FROM_VNI, key=len, reverse=True))))
 
 
 def from_tcvn3(text: str, uppercase_font: bool = False) -> str:
@@ -88,7 +90,7 @@ def from_tcvn3(text: str, uppercase_font: bool = False) -> str:
     >>> from_tcvn3("Hîp t¸c x·"), from_tcvn3("hîp t¸c x·", uppercase_font=True)
     ('Hợp tác xã', 'HỢP TÁC XÃ')
     """
-    out = "".join(_FROM_TCVN3.get(ch, ch) for ch in text)
+    out = text.translate(_FROM_TCVN3_TABLE)
     return _upper(out) if uppercase_font else out
 
 
@@ -117,37 +119,45 @@ def _upper(text: str) -> str:
 #
 # Heuristic. A legacy cell holds only Latin-1; proper Unicode Vietnamese shows itself by
 # letters beyond Latin-1 (ă đ ĩ ũ ơ ư ạ ... ế ...) or combining marks, and is never touched.
-# Otherwise the text is split into words (runs of ASCII letters and Latin-1 letters or
-# legacy codes) and decoded word by word with each encoding. A decoded word is
-#   - foreign when a letter is left that is not Vietnamese (e.g. 'ü' of 'Müller' under VNI):
-#     the encoding is ruled out;
-#   - neutral when it has no vowel ('§VT' -> 'ĐVT'): no evidence either way;
-#   - plausible when it is one Vietnamese syllable: at most one tone mark and the shape
-#     onset + vowel nucleus + final consonant (see `_SYLLABLE`); implausible otherwise.
-# Evidence for an encoding is a plausible word that contains an ASCII letter and a telltale
-# character: one of that encoding's codes which is not itself a Vietnamese letter (so
-# 'Hîp' counts for TCVN3, 'taùc' does not count for VNI). An encoding is accepted with at
-# least 1 piece of evidence and at most one implausible word per 2 pieces; if both are
-# accepted the higher score (evidence - implausible) wins and a tie means None.
-# Known limits: VNI text whose only diacritics are sắc/ngã tones, â ê ô ơ ă and í/ì/ĩ/ị
-# ('taùc xaõ') has no telltale and is left alone; one short word can be misread (French
-# 'coût' reads as VNI 'cỏt'); only the cell's font makes these certain.
+# Otherwise the text is split into words (runs of ASCII letters, Latin-1 letters and legacy
+# codes); ASCII words read the same in every encoding and are skipped. Each other word is
+# judged as it stands and decoded with each encoding (`_judge`):
+#   - foreign: a letter that is not Vietnamese is left ('ü' of 'Müller' read as VNI);
+#   - neutral: no vowel ('§VT' -> 'ĐVT');
+#   - plausible: one Vietnamese syllable: onset + vowel nucleus + final consonant
+#     (`_SYLLABLE`), at most one tone mark, placed on a vowel where spelling puts it
+#     (`_tone_in_place`); implausible otherwise. The rare loanword nucleus "oo" (xoong) is
+#     left out: with it VNI "Khoâng" (Không) would also read as TCVN3 "Khoõng".
+# An encoding is ruled out as soon as one word decodes to a foreign or implausible word
+# (so a cell with a typo or a foreign word is left for the font to decide). Evidence for it
+# is a word with an ASCII letter that is not Vietnamese as it stands (foreign or
+# implausible: 'Hîp', 'taùc', 'Khoâng') but decodes to a plausible syllable (so 'TM®',
+# which decodes to the vowel-less 'TMđ', is no evidence). The encoding
+# with evidence is chosen; both with the same amount of evidence means None.
+# Thresholds: 1 piece of evidence, 0 implausible words. Why this is safe: text made of real
+# Vietnamese words (or of anything with a letter beyond Latin-1) has no evidence; after a
+# conversion every non-ASCII word is plausible, so a second pass finds none (idempotent).
+# Known limits: a word that reads as Vietnamese in both encodings (VNI 'æn' = 'ỉn', TCVN3
+# 'æn' = 'ổn') or already reads as Unicode (TCVN3 'Cã' for 'Có', a plausible 'cã') is no
+# evidence, so a cell made only of such words is left alone; one foreign word can be misread
+# ('coût' as VNI 'cỏt', French 'où' as VNI 'ó'); a random Latin-1 string of Vietnamese
+# letters such as 'aù' is read as VNI; TCVN3 typed under a Vietnamese (cp1258) Windows code
+# page is not recognised. Only the cell's font makes these certain.
 
 _TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")
 _VIET_ALPHABET = frozenset("abcdefghijklmnopqrstuvwxyz") | {c for c in VIETNAMESE_LETTERS
                                                             if c.islower()}
 _VOWELS = frozenset("aăâeêioôơuưy")
-_ONSET = "ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdđghklmnpqrstvx]"
-_OPEN = "iêu|yêu|oai|oao|oay|oeo|uây|uôi|uya|uyu|ươi|ươu|ai|ao|au|ay|âu|ây|eo|êu|ia|iu|oi|ôi|ơi|ua|ui|ưa|ưi|ưu|uơ|y"
-_CLOSABLE = "uyê|iê|yê|oa|oă|oe|oo|uâ|uê|uô|uy|ươ|[aăâeêioôơuư]"
-_SYLLABLE = re.compile(f"(?:{_ONSET})?(?:{_OPEN}|(?:{_CLOSABLE})(?:ch|ng|nh|[cmnpt])?)")
+_ONSET = "ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bdkp][lr]|[bcdđfghjklmnpqrstvwxz]"
+_OPEN = ("iêu|yêu|oai|oao|oay|oeo|uây|uôi|uya|uyu|ươi|ươu|ai|ao|au|ay|âu|ây|eo|êu|ia|iu|"
+         "oi|ôi|ơi|ua|ui|ưa|ưi|ưu|uơ|y")  # nuclei that take no final consonant
+_CLOSABLE = "uyê|iê|yê|oa|oă|oe|uâ|uê|uô|uy|ươ|[aăâeêioôơuư]"
+_SYLLABLE = re.compile(f"(?:{_ONSET})?(?:{_OPEN}|(?:{_CLOSABLE})(?:ch|ng|nh|[ckmnpt])?)")
 
 _CODES = {"tcvn3": frozenset(_FROM_TCVN3), "vni": frozenset("".join(_FROM_VNI))}
-_TELLTALES = {enc: frozenset(ch for ch in codes if not ch.isascii()) - VIETNAMESE_LETTERS
-              for enc, codes in _CODES.items()}
 _LATIN1_LETTERS = {chr(i) for i in range(0xA1, 0x100) if chr(i).isalpha()}
 _WORD = re.compile("[A-Za-z{}]+".format(re.escape("".join(sorted(
-    _CODES["tcvn3"] | _TELLTALES["vni"] | _LATIN1_LETTERS)))))
+    _CODES["tcvn3"] | _CODES["vni"] | _LATIN1_LETTERS)))))
 _DECODERS = {"tcvn3": from_tcvn3, "vni": from_vni}
 
 
@@ -159,7 +169,7 @@ def is_unicode_vietnamese(text: str) -> bool:
 
 
 def _judge(word: str) -> str:
-    """'foreign', 'neutral', 'plausible' or 'implausible' for one decoded word."""
+    """'foreign', 'neutral', 'plausible' or 'implausible': is `word` a Vietnamese syllable?"""
     w = word.lower()
     if not set(w) <= _VIET_ALPHABET:
         return "foreign"
@@ -189,34 +199,28 @@ def _tone_in_place(bare: str, at: int) -> bool:
                 and nucleus[-2:] != "uy")
 
 
-def _score(text: str, encoding: str) -> int | None:
-    """Evidence minus implausible words if `encoding` is acceptable for `text`, else None."""
-    evidence = implausible = 0
+def _evidence(text: str, encoding: str) -> int | None:
+    """How many words are evidence for `encoding`; None if a word rules it out."""
+    evidence = 0
     for word in _WORD.findall(text):
-        decoded = _DECODERS[encoding](word)
-        if decoded == word:
+        if word.isascii():
             continue
+        decoded = _DECODERS[encoding](word)
         verdict = _judge(decoded)
-        if verdict == "foreign":
+        if verdict in ("foreign", "implausible"):
             return None
-        implausible += verdict == "implausible"
-        evidence += verdict == "plausible" and _is_telltale(word, encoding)
-    return evidence - implausible if evidence and implausible * 2 <= evidence else None
-
-
-def _is_telltale(word: str, encoding: str) -> bool:
-    return any(c.isascii() for c in word) and any(c in _TELLTALES[encoding] for c in word)
+        evidence += (verdict == "plausible" and decoded != word
+                     and any(c.isascii() for c in word)
+                     and _judge(word) in ("foreign", "implausible"))
+    return evidence
 
 
 def detect_encoding(text: str) -> str | None:
     """'tcvn3', 'vni' or None (Unicode, ASCII, or not sure) from the text alone."""
     if not text or text.isascii() or is_unicode_vietnamese(text):
         return None
-    scores = {enc: s for enc in ENCODINGS if (s := _score(text, enc)) is not None}
-    best = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
-    if not best or (len(best) == 2 and best[0][1] == best[1][1]):
-        return None
-    return best[0][0]
+    tcvn3, vni = (_evidence(text, enc) or 0 for enc in ENCODINGS)
+    return None if tcvn3 == vni else "tcvn3" if tcvn3 > vni else "vni"
 
 
 def encoding_for_font(font_name: str | None) -> tuple[str, bool] | None:

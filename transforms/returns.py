@@ -14,7 +14,9 @@ import pandas as pd
 
 from contracts.return_form import COVER, RETURN_FORM, ROSTER, TASKS, TOTALS, UNIONS
 from contracts.rules import RowContext
+from transforms.decode import decode_grid
 from transforms.failures import Failure, cell_ref, show
+from transforms.fonts import cell_fonts, declared_encoding, declared_fonts
 from transforms.parse import parse_value, typed_frame
 from transforms.periods import Period, parse_period
 from transforms.shape import (Table, assign_sheets, declared_count, read_labels, read_table,
@@ -58,6 +60,13 @@ def read_return(path: Path, units: pd.DataFrame, file_name: str | None = None) -
                           "tệp gốc đã được lưu để kiểm tra")
 
 
+def unicode_grids(path: Path, grids: list[Grid]) -> list[Grid]:
+    """The sheets with text typed in TCVN3 or VNI turned into Unicode."""
+    declared = declared_fonts(path)
+    fonts = cell_fonts(path, declared)
+    return [decode_grid(g, declared_encoding(declared), fonts.get(g.name, {})) for g in grids]
+
+
 def unreadable(file_name: str, rule: str, reason_vi: str) -> ReturnRead:
     return ReturnRead(file_name, readable=False, failures=[Failure(
         rule, params={"file_name": file_name, "reason": reason_vi})])
@@ -68,7 +77,7 @@ def _read(path: Path, units: pd.DataFrame, file_name: str) -> ReturnRead:
     book = read_book(path)
     if book.has_macros:
         result.failures.append(Failure("MACROS_IGNORED", params={"file_name": file_name}))
-    sheets, duplicates = assign_sheets(book.grids, RETURN_FORM)
+    sheets, duplicates = assign_sheets(unicode_grids(path, book.grids), RETURN_FORM)
     result.failures += [
         Failure("SHEET_DUPLICATE", sheets[name].name, params={
             "sheets": ", ".join(others), "used": sheets[name].name})

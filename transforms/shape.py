@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
 
 import pandas as pd
 
@@ -23,14 +22,21 @@ BREAKDOWN_ROW_PREFIX = "trong do"
 _NUMBERING = re.compile(r"^\(?\s*\d+\s*\)?$|^\(?[a-z]\)?$")
 
 
-@cache
+_SHEET_KEYS: dict[str, frozenset[str]] = {}
+_FIELD_KEYS: dict[str, dict[str, Field]] = {}
+
+
 def _sheet_keys(sheet: Sheet) -> frozenset[str]:
-    return frozenset(key(n) for n in (sheet.name, *sheet.variants))
+    if sheet.name not in _SHEET_KEYS:  # by name: hashing a whole Sheet costs too much
+        _SHEET_KEYS[sheet.name] = frozenset(key(n) for n in (sheet.name, *sheet.variants))
+    return _SHEET_KEYS[sheet.name]
 
 
-@cache
 def _field_keys(sheet: Sheet) -> dict[str, Field]:
-    return {key(name): f for f in sheet.fields for name in (f.header, *f.variants)}
+    if sheet.name not in _FIELD_KEYS:
+        _FIELD_KEYS[sheet.name] = {key(name): f for f in sheet.fields
+                                   for name in (f.header, *f.variants)}
+    return _FIELD_KEYS[sheet.name]
 
 
 def _name_matches(name: str, sheet: Sheet) -> int:

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _SPACES = re.compile(r"[\s_\u00a0\u2007\u202f]+")
 _PARENS = re.compile(r"\([^)]*\)")
+
+
+@lru_cache(maxsize=1 << 16)
+def _fold(text: str) -> str:
+    s = unicodedata.normalize("NFD", text).replace("đ", "d").replace("Đ", "D")
+    s = "".join(ch for ch in s if unicodedata.category(ch) != "Mn")
+    return _SPACES.sub(" ", s.lower()).strip()
 
 
 def fold(text: object) -> str:
@@ -15,14 +23,17 @@ def fold(text: object) -> str:
     >>> fold("  Tên\\nHợp_tác  xã ")
     'ten hop tac xa'
     """
-    s = unicodedata.normalize("NFD", str(text)).replace("đ", "d").replace("Đ", "D")
-    s = "".join(ch for ch in s if unicodedata.category(ch) != "Mn")
-    return _SPACES.sub(" ", s.lower()).strip()
+    return _fold(str(text))
 
 
 def key(text: object) -> str:
     """A matching key: `fold` without punctuation, so 'Xã, phường' == 'xa phuong'."""
-    return " ".join(re.sub(r"[^0-9a-z]+", " ", fold(text)).split())
+    return _key(str(text))
+
+
+@lru_cache(maxsize=1 << 16)
+def _key(text: str) -> str:
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", _fold(text)).split())
 
 
 def split_unit(header: object) -> tuple[str, str | None]:

@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +25,17 @@ os.environ.update({
 })
 for name in ("HTX_INBOX", "HTX_WAREHOUSE", "HTX_REPORTS", "HTX_ARCHIVE", "HTX_SETTINGS"):
     os.environ.pop(name, None)
+
+HTX = str(Path(sys.executable).parent / "htx")
+
+
+def run_htx(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    """The real `htx` command, as a user runs it in `cwd` (Prefect's home inside it)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HTX_", "PREFECT_"))}
+    env["PREFECT_HOME"] = str(cwd / ".prefect")
+    return subprocess.run([HTX, *args], cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=300)
+
 
 DEMO_PERIOD = "2023"
 DEMO_SEED = 2023

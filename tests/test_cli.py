@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from conftest import run_htx
 from contracts.reference import load_reporting_units
 from flows.cli import build_parser
 from transforms.returns import read_return
@@ -18,14 +17,8 @@ from transforms.units import reporting_units
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-HTX = str(Path(sys.executable).parent / "htx")
-
-
-def htx(*args: str, cwd: Path, prefect_home: Path | None = None) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("HTX_", "PREFECT_"))}
-    env["PREFECT_HOME"] = str(prefect_home or cwd / ".prefect")
-    return subprocess.run([HTX, *args], cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=300)
+def htx(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return run_htx(*args, cwd=cwd)
 
 
 def commands() -> list[str]:

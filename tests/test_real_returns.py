@@ -11,7 +11,7 @@ import math
 import pandas as pd
 import pytest
 
-from conftest import Consolidation
+from conftest import Consolidation, run_htx
 from contracts.reference import load_reporting_units
 from contracts.return_form import RETURN_FORM
 from contracts.rules import rule
@@ -136,17 +136,18 @@ def test_finds_exactly_the_expected_failures(reads, fixture):
 
 # --- all of them in one run ------------------------------------------------------------------
 
-def test_one_nightly_run_over_every_fixture_gives_each_its_status(tmp_path, prefect_harness):
+def test_htx_run_over_every_fixture_gives_each_its_status(tmp_path):
     run = Consolidation(tmp_path)
     run.inbox.mkdir()
     expected = {fixture.build(run.inbox, PERIODS[fixture.name]).name: fixture
                 for fixture in FIXTURES}
     assert sorted(p.name for p in run.inbox.iterdir()) == sorted(expected)
 
-    result = run.run()
+    result = run_htx("run", "--inbox", str(run.inbox), "--warehouse", str(run.warehouse),
+                     cwd=tmp_path)
 
-    assert result["run"]["outcome"] == "completed"
-    assert result["run"]["files_new"] == len(FIXTURES)
+    assert result.returncode == 0, result.stderr
+    assert f"mới (new): {len(FIXTURES)}" in result.stdout
     got = run.query("SELECT s.file_name, s.status, list(DISTINCT f.rule_code) AS rules "
                     "FROM raw.submissions AS s LEFT JOIN quality.validation_failures AS f "
                     "USING (file_hash) GROUP BY ALL")

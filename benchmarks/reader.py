@@ -80,6 +80,35 @@ def measure(label: str, files: list[Path], repeat: int) -> dict:
             "ratio": reader / floor}
 
 
+STAGES = {  # function name in transforms/ -> what it does
+    "read_book": "calamine read and container checks",
+    "unicode_grids": "legacy-encoding pass",
+    "assign_sheets": "finding sheets",
+    "locate_header": "finding headers",
+    "typed_frame": "parsing cells",
+    "schema_failures": "pandera validation",
+    "row_rule_failures": "row rules",
+}
+
+
+def stage_shares(files: list[Path]) -> str:
+    """Where the reader's time goes, by stage (cProfile cumulative time)."""
+    import cProfile
+    import pstats
+
+    profile = cProfile.Profile()
+    profile.enable()
+    project_reader(files)
+    profile.disable()
+    stats = pstats.Stats(profile)
+    cumulative = {name: ct for (_, _, name), (_, _, _, ct, _) in stats.stats.items()
+                  if name in STAGES}
+    lines = ["| stage | share of the reader's time |", "| --- | ---: |"]
+    lines += [f"| {STAGES[n]} | {100 * cumulative.get(n, 0) / stats.total_tt:.0f}% |"
+              for n in STAGES]
+    return "\n".join(lines)
+
+
 def table(results: list[dict]) -> str:
     lines = ["| scale | files | roster rows | bare calamine (s) | reader (s) | calamine rows/s "
              "| reader rows/s | reader / calamine |",
@@ -107,11 +136,14 @@ def main(argv: list[str] | None = None) -> int:
     repeat = 1 if args.smoke else args.repeat
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        results = [measure("province", make_files(folder / "province", 12), repeat)]
+        province = make_files(folder / "province", 12)
+        results = [measure("province", province, repeat)]
+        shares = stage_shares(province)
         if not args.smoke:
             results.append(measure(f"{args.returns} returns",
                                    make_files(folder / "national", args.returns), repeat))
-    text = f"Machine: {machine()}; median of {repeat} run(s).\n\n{table(results)}\n"
+    text = (f"Machine: {machine()}; median of {repeat} run(s).\n\n{table(results)}\n\n"
+            f"Where the reader's time goes (province, profiled):\n\n{shares}\n")
     print(text)
     if args.write:
         args.write.write_text("# Reader benchmark\n\n`python benchmarks/reader.py --write "

@@ -262,3 +262,10 @@ def test_a_rule_on_a_missing_operand_is_skipped_and_that_is_visible(tmp_path):
         "SELECT rows_checked, rows_skipped FROM quality.rule_checks "
         "WHERE rule_code = 'TRAINED_ABOVE_MANAGERS'").fetchone()
     assert (checked, skipped) == (len(roster) - 1, 1)
+
+
+def test_xml_is_parsed_with_defusedxml_wherever_openpyxl_parses_it():
+    import openpyxl.xml
+    from openpyxl.xml import functions
+
+    assert openpyxl.xml.DEFUSEDXML and functions.fromstring.__module__.startswith("defusedxml")

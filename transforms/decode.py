@@ -10,6 +10,7 @@ one cell at a time. Text that is already Unicode Vietnamese is never touched."""
 from __future__ import annotations
 
 from collections import Counter
+from functools import lru_cache
 from dataclasses import replace
 
 from transforms.legacy_text import detect_encoding, encoding_for_font, to_unicode
@@ -20,8 +21,7 @@ FONT_OF = {"tcvn3": ".VnTime", "vni": "VNI-Times"}
 
 
 def sheet_encoding(grid: Grid, declared: str | None) -> str | None:
-    votes = Counter(detect_encoding(c) for row in grid.rows for c in row
-                    if isinstance(c, str) and not c.isascii())
+    votes = Counter(_detect(c) for row in grid.rows for c in row if _may_be_legacy(c))
     votes.pop(None, None)
     if votes:
         (leader, n), *rest = votes.most_common()
@@ -29,6 +29,21 @@ def sheet_encoding(grid: Grid, declared: str | None) -> str | None:
             return leader
         return None
     return declared
+
+
+_detect = lru_cache(maxsize=1 << 16)(detect_encoding)  # the same words recur in every file
+
+
+def _may_be_legacy(value: object) -> bool:
+    """Legacy 8-bit text is Latin-1 with some non-ASCII: Unicode Vietnamese (ơ, ư, ạ, …)
+    and plain ASCII are not."""
+    if not isinstance(value, str) or value.isascii():
+        return False
+    try:
+        value.encode("latin-1")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def decode_grid(grid: Grid, declared: str | None, fonts: dict[tuple[int, int], str]) -> Grid:

@@ -60,10 +60,12 @@ def row_rule_failures(frame: pd.DataFrame, sheet: Sheet, grid_name: str,
     for rule in (r for r in ROW_RULES if r.sheet == sheet.name):
         if not set(rule.operands) <= set(frame.columns) or rule.field not in columns:
             continue
-        present = frame[list(rule.operands)].notna().all(axis=1)
-        fails = rule.fails(frame[present], context).fillna(False).astype(bool)
-        failures += [_row_failure(rule, grid_name, columns, row, context)
-                     for _, row in frame[present][fails.to_numpy()].iterrows()]
+        operands = frame[list(rule.operands)]
+        present = operands.notna().all(axis=1)
+        fails = rule.fails(operands[present], context).fillna(False).astype(bool)
+        failing = fails[fails.to_numpy()].index
+        failures += [_row_failure(rule, grid_name, columns, frame.loc[i], context)
+                     for i in failing]
         skipped = 0 if rule.only_when_present else int((~present).sum())
         checks.append({"rule_code": rule.code, "rows_checked": int(present.sum()),
                        "rows_skipped": skipped})

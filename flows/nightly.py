@@ -16,7 +16,7 @@ from flows import steps
 from flows.settings import load_settings
 
 RETRIED = {"prepare_warehouse", "find_returns", "archive_returns", "publish_warehouse",
-           "write_run_summary"}
+           "clear_inbox", "write_run_summary"}
 
 
 def as_task(step):

@@ -17,7 +17,7 @@ from transforms.inbox import IncomingFile, new_files, scan_inbox
 from transforms.returns import ReturnRead, read_return, validate_return
 from transforms.units import reporting_units
 from warehouse import publish, store, summary
-from warehouse.archive import archive_file
+from warehouse.archive import archive_file, remove_archived
 from warehouse.db import connect
 
 log = logging.getLogger("htx")
@@ -33,12 +33,13 @@ def prepare_warehouse(settings: Settings) -> Path:
     return staging
 
 
-def find_returns(inbox: Path, staging: Path, now: dt.datetime) -> tuple[int, list[IncomingFile]]:
-    """(files in the inbox, those never processed before)."""
+def find_returns(inbox: Path, staging: Path,
+                 now: dt.datetime) -> tuple[list[IncomingFile], list[IncomingFile]]:
+    """(every file in the inbox, those never processed before)."""
     inbox.mkdir(parents=True, exist_ok=True)
     files = scan_inbox(inbox, now)
     with connect(staging) as con:
-        return len(files), new_files(files, store.known_hashes(con))
+        return files, new_files(files, store.known_hashes(con))
 
 
 def archive_returns(files: list[IncomingFile], archive: Path) -> list[str]:
@@ -85,6 +86,12 @@ def publish_warehouse(staging: Path, warehouse: Path) -> None:
     publish.publish(staging, warehouse)
 
 
+def clear_inbox(files: list[IncomingFile], archive: Path) -> int:
+    """Remove from the inbox every file now safe in the archive (same bytes, checked by
+    hash when archived) and published; returns how many were removed."""
+    return sum(remove_archived(archive, f) for f in files)
+
+
 def write_run_summary(warehouse: Path, reports: Path, run: dict) -> dict:
     with connect(warehouse, read_only=True) as con:
         result = summary.run_summary(con, run)
@@ -103,14 +110,20 @@ def consolidate(settings: Settings, run_id: str, stage=lambda fn: fn) -> dict:
     Prefect task); the default runs them as plain functions."""
     started = store.now()
     run = {"run_id": run_id, "started_at": started}
+
+    def step(fn):
+        publish.fault_point(fn.__name__)
+        return stage(fn)
+
     with publish.run_lock(settings.warehouse):
-        staging = stage(prepare_warehouse)(settings)
-        seen, files = stage(find_returns)(settings.inbox, staging, started)
-        archived = stage(archive_returns)(files, settings.archive)
-        reads = stage(read_returns)(files, settings.reporting_units)
-        reads = stage(validate_returns)(reads, staging)
-        stage(load_returns)(staging, files, reads, archived, run_id)
-        run = stage(materialize_indicators)(
-            staging, run | {"files_seen": seen, "files_new": len(files)})
-        stage(publish_warehouse)(staging, settings.warehouse)
-    return stage(write_run_summary)(settings.warehouse, settings.reports, run)
+        staging = step(prepare_warehouse)(settings)
+        seen, files = step(find_returns)(settings.inbox, staging, started)
+        archived = step(archive_returns)(files, settings.archive)
+        reads = step(read_returns)(files, settings.reporting_units)
+        reads = step(validate_returns)(reads, staging)
+        step(load_returns)(staging, files, reads, archived, run_id)
+        run = step(materialize_indicators)(
+            staging, run | {"files_seen": len(seen), "files_new": len(files)})
+        step(publish_warehouse)(staging, settings.warehouse)
+        step(clear_inbox)(seen, settings.archive)
+    return step(write_run_summary)(settings.warehouse, settings.reports, run)

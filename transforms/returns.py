@@ -21,7 +21,7 @@ from transforms.parse import parse_value, typed_frame
 from transforms.periods import Period, parse_period
 from transforms.shape import (Table, assign_sheets, declared_count, read_labels, read_table,
                               unit_factor)
-from transforms.units import resolve_unit
+from transforms.units import resolve_unit, units_valid_on
 from transforms.validate import row_rule_failures, schema_failures, task_count_failure
 from transforms.workbook import Grid, UnreadableFile, read_book
 
@@ -133,7 +133,11 @@ def _resolve_period(result: ReturnRead, sheet: str, at: tuple) -> None:
 def _resolve_unit(result: ReturnRead, sheet: str, units: pd.DataFrame, name_at: tuple,
                   code_at: tuple) -> None:
     name, code = result.cover.get("unit_name"), result.cover.get("unit_code")
-    by_name = resolve_unit(name, units) if name else None
+    if result.period is not None:  # a name valid for the period first (units change)
+        valid = units_valid_on(units, result.period.end)
+        by_name = (resolve_unit(name, valid) or resolve_unit(name, units)) if name else None
+    else:
+        by_name = resolve_unit(name, units) if name else None
     if name and by_name is None:
         result.failures.append(Failure("UNIT_UNKNOWN", sheet, name_at[0], "unit_name",
                                        name_at[1], show(name)))
@@ -142,6 +146,8 @@ def _resolve_unit(result: ReturnRead, sheet: str, units: pd.DataFrame, name_at: 
                                        code_at[1], show(code),
                                        {"unit_name": show(name), "expected": by_name}))
         return
+    if by_name is None and not name and code and str(code) in set(units["code"]):
+        by_name = str(code)  # no name on the cover: a known code is enough
     result.unit_code = by_name
 
 

@@ -25,3 +25,14 @@ def archive_file(archive: Path, file: IncomingFile) -> Path:
             raise OSError(f"{file.path} changed while being archived")
         os.replace(partial, target)
     return target
+
+
+def remove_archived(archive: Path, file: IncomingFile) -> bool:
+    """Delete the inbox copy of a file whose archived copy exists; False if it is not
+    archived, or changed since it was hashed (then it stays for the next run)."""
+    if not archive_path(archive, file).exists() or not file.path.exists():
+        return False
+    if sha256_of(file.path) != file.sha256:
+        return False
+    file.path.unlink()
+    return True

@@ -12,8 +12,18 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+import signal
 from contextlib import contextmanager
 from pathlib import Path
+
+
+KILL_AT = "HTX_TEST_KILL_AT"  # fault injection for the crash tests: a stage's name
+
+
+def fault_point(name: str) -> None:
+    """Die at once, as a killed process does, when the crash tests ask for it here."""
+    if os.environ.get(KILL_AT) == name:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def staging_path(published: Path) -> Path:
@@ -47,6 +57,7 @@ def publish(staging: Path, published: Path) -> None:
     """Make the staging copy the published warehouse, atomically and durably."""
     with open(staging, "rb+") as fh:
         os.fsync(fh.fileno())
+    fault_point("replace")
     os.replace(staging, published)
     fd = os.open(published.parent, os.O_RDONLY)
     try:

@@ -1,0 +1,270 @@
+"""A warehouse analysts can trust: a killed run leaves the published warehouse as it was,
+readers never block the run nor see half of it, resubmissions keep their history, a run
+with nothing new changes nothing, and reporting units can change by data alone.
+
+Runs here are the whole consolidation as plain functions (flows/steps.py), in a separate
+process where a test kills it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from contracts.template import write_return
+from fixtures.returns import base_roster, base_tasks, base_totals, base_unions
+from flows import steps
+from flows.settings import Settings
+from transforms.demo_province import write_demo_returns
+from transforms.periods import period_from_code
+from warehouse.publish import KILL_AT
+
+ROOT = Path(__file__).resolve().parent.parent
+PLAIN_RUN = ("import sys, uuid; from pathlib import Path; from flows.settings import Settings; "
+             "from flows.steps import consolidate; r = Path(sys.argv[1]); "
+             "consolidate(Settings(inbox=r / 'inbox', warehouse=r / 'w.duckdb', "
+             "reports=r / 'reports', archive=r / 'archive'), str(uuid.uuid4()))")
+KILL_POINTS = ["read_returns", "load_returns", "materialize_indicators", "replace"]
+STABLE_TABLES = ["core.coop_returns", "core.union_returns", "mart.completeness",
+                 "mart.district_indicators", "mart.province_indicators"]
+
+
+def settings(root: Path, **extra) -> Settings:
+    return Settings(inbox=root / "inbox", warehouse=root / "w.duckdb", reports=root / "reports",
+                    archive=root / "archive", **extra)
+
+
+def run(root: Path, **extra) -> dict:
+    return steps.consolidate(settings(root, **extra), str(uuid.uuid4()))
+
+
+def run_in_process(root: Path, kill_at: str | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, **({KILL_AT: kill_at} if kill_at else {})}
+    return subprocess.run([sys.executable, "-c", PLAIN_RUN, str(root)], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def deliver(root: Path, files: list[Path]) -> None:
+    (root / "inbox").mkdir(parents=True, exist_ok=True)
+    for path in files:
+        shutil.copy2(path, root / "inbox" / path.name)
+
+
+def snapshot(warehouse: Path, tables: list[str] | None = None) -> dict[str, pd.DataFrame]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        names = tables or [t for (t,) in con.execute(
+            "SELECT schema_name || '.' || table_name FROM duckdb_tables() ORDER BY 1").fetchall()]
+        return {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").df() for t in names}
+
+
+def assert_same(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame]) -> None:
+    assert a.keys() == b.keys()
+    for table in a:
+        pd.testing.assert_frame_equal(a[table], b[table], obj=table)
+
+
+def base_return(folder: Path, name: str, period: str = "2023", **changes) -> Path:
+    roster = changes.pop("roster", base_roster())
+    return write_return(folder / name, unit_code=changes.pop("unit_code", "125"),
+                        unit_name=changes.pop("unit_name", "Huyện Mai Sơn"),
+                        period=period_from_code(period), roster=roster, unions=base_unions(),
+                        totals=base_totals(roster), tasks=base_tasks(),
+                        declared_task_count=len(base_tasks()), prepared_on=dt.date(2024, 1, 5))
+
+
+@pytest.fixture(scope="module")
+def batches(tmp_path_factory) -> tuple[list[Path], list[Path]]:
+    """A first return (2022), then the demo province for 2023."""
+    folder = tmp_path_factory.mktemp("batches")
+    first = [base_return(folder, "125_2022.xlsx", "2022")]
+    return first, write_demo_returns(folder / "demo", period_from_code("2023"), 2023)
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory, batches) -> dict[str, pd.DataFrame]:
+    root = tmp_path_factory.mktemp("reference")
+    for batch in batches:
+        deliver(root, batch)
+        run(root)
+    return snapshot(root / "w.duckdb", STABLE_TABLES)
+
+
+@pytest.mark.parametrize("point", KILL_POINTS)
+def test_a_killed_run_leaves_the_published_warehouse_as_it_was(tmp_path, batches, point,
+                                                                uninterrupted):
+    first, second = batches
+    deliver(tmp_path, first)
+    run(tmp_path)
+    before = snapshot(tmp_path / "w.duckdb")
+    deliver(tmp_path, second)
+
+    killed = run_in_process(tmp_path, kill_at=point)
+
+    assert killed.returncode == -9, killed.stderr
+    assert_same(snapshot(tmp_path / "w.duckdb"), before)
+    assert len(list((tmp_path / "inbox").iterdir())) == len(second)  # nothing lost
+    finished = run_in_process(tmp_path)
+    assert finished.returncode == 0, finished.stderr
+    assert_same(snapshot(tmp_path / "w.duckdb", STABLE_TABLES), uninterrupted)
+
+
+READER = """
+import sys, time, duckdb
+from pathlib import Path
+con = duckdb.connect(sys.argv[1], read_only=True)
+count = lambda: con.execute("SELECT count(*) FROM raw.submissions").fetchone()[0]
+print(count(), flush=True)
+Path(sys.argv[2]).touch()
+while not Path(sys.argv[3]).exists():
+    time.sleep(0.05)
+print(count(), flush=True)
+"""
+
+
+def test_a_reader_holding_the_warehouse_open_neither_blocks_nor_sees_the_run(tmp_path, batches):
+    first, second = batches
+    deliver(tmp_path, first)
+    run(tmp_path)
+    ready, done = tmp_path / "ready", tmp_path / "done"
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(tmp_path / "w.duckdb"),
+                               str(ready), str(done)], stdout=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not ready.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        deliver(tmp_path, second)
+        result = run(tmp_path)  # the reader holds its connection all along
+        done.touch()
+        out, _ = reader.communicate(timeout=60)
+    finally:
+        reader.kill()
+    assert result["run"]["files_new"] == len(second)
+    assert out.split() == ["1", "1"]  # a consistent view of the warehouse it opened
+    with duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM raw.submissions").fetchone()[0] == 13
+
+
+def submissions(root: Path) -> list[tuple]:
+    with duckdb.connect(str(root / "w.duckdb"), read_only=True) as con:
+        return con.execute("SELECT file_name, version, status FROM raw.submissions "
+                           "ORDER BY version, file_name").fetchall()
+
+
+def completeness(root: Path) -> tuple:
+    with duckdb.connect(str(root / "w.duckdb"), read_only=True) as con:
+        return con.execute("SELECT status, latest_status, accepted_version, submissions FROM "
+                           "mart.completeness WHERE district_code = '125'").fetchone()
+
+
+def members(root: Path) -> float:
+    with duckdb.connect(str(root / "w.duckdb"), read_only=True) as con:
+        return con.execute("SELECT value FROM mart.district_indicators WHERE district_code = "
+                           "'125' AND indicator_code = 'MEMBERS' AND sector = 'ALL'").fetchone()[0]
+
+
+def _later(path: Path, seconds: int) -> Path:
+    stamp = time.time() - 86400 + seconds
+    os.utime(path, (stamp, stamp))
+    return path
+
+
+def test_an_accepted_correction_supersedes_the_first_version(tmp_path):
+    deliver(tmp_path, [_later(base_return(tmp_path, "v1.xlsx"), 0)])
+    run(tmp_path)
+    corrected = base_roster()
+    corrected.loc[0, "members"] = corrected.loc[0, "members"] + 10
+    deliver(tmp_path, [_later(base_return(tmp_path, "v2.xlsx", roster=corrected), 60)])
+    run(tmp_path)
+    assert submissions(tmp_path) == [("v1.xlsx", 1, "superseded"), ("v2.xlsx", 2, "accepted")]
+    assert completeness(tmp_path) == ("accepted", "accepted", 2, 2)
+    assert members(tmp_path) == base_totals(corrected)["members"]
+    with duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True) as con:
+        (source,) = con.execute("SELECT DISTINCT s.file_name FROM core.coop_returns c JOIN "
+                                "raw.submissions s USING (file_hash)").fetchall()
+    assert source == ("v2.xlsx",)
+
+
+def test_a_rejected_correction_leaves_the_accepted_version_in_force(tmp_path):
+    deliver(tmp_path, [_later(base_return(tmp_path, "v1.xlsx"), 0)])
+    run(tmp_path)
+    broken = base_roster()
+    broken.loc[0, "managers_trained"] = 99
+    deliver(tmp_path, [_later(base_return(tmp_path, "v2.xlsx", roster=broken), 60)])
+    run(tmp_path)
+    assert submissions(tmp_path) == [("v1.xlsx", 1, "accepted"), ("v2.xlsx", 2, "rejected")]
+    assert completeness(tmp_path) == ("accepted", "rejected", 1, 2)
+    assert members(tmp_path) == base_totals()["members"]
+
+
+@pytest.mark.parametrize("second_name", ["v1.xlsx", "renamed.xlsx"],
+                         ids=["the same file sent twice", "the same file renamed"])
+def test_the_same_bytes_are_processed_once(tmp_path, second_name):
+    original = base_return(tmp_path, "v1.xlsx")
+    deliver(tmp_path, [original])
+    run(tmp_path)
+    before = snapshot(tmp_path / "w.duckdb", STABLE_TABLES)
+    (tmp_path / "inbox").mkdir(exist_ok=True)
+    shutil.copy2(original, tmp_path / "inbox" / second_name)
+    second = run(tmp_path)
+    assert second["run"]["files_seen"] == 1 and second["run"]["files_new"] == 0
+    assert submissions(tmp_path) == [("v1.xlsx", 1, "accepted")]
+    assert_same(snapshot(tmp_path / "w.duckdb", STABLE_TABLES), before)
+    assert not any((tmp_path / "inbox").iterdir())  # archived, so taken out of the inbox
+
+
+def test_a_run_with_nothing_new_reads_no_return(tmp_path, monkeypatch):
+    deliver(tmp_path, [base_return(tmp_path, "v1.xlsx")])
+    run(tmp_path)
+    before = snapshot(tmp_path / "w.duckdb", STABLE_TABLES)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a return was read")
+
+    monkeypatch.setattr(steps, "read_return", refuse)
+    monkeypatch.setattr(steps, "validate_return", refuse)
+    assert run(tmp_path)["run"]["files_new"] == 0
+    assert_same(snapshot(tmp_path / "w.duckdb", STABLE_TABLES), before)
+
+
+def test_originals_are_archived_and_leave_the_inbox(tmp_path):
+    path = base_return(tmp_path, "v1.xlsx")
+    deliver(tmp_path, [path])
+    run(tmp_path)
+    assert not any((tmp_path / "inbox").iterdir())
+    (archived,) = (tmp_path / "archive").rglob("*.xlsx")
+    assert archived.read_bytes() == path.read_bytes()
+
+
+COMMUNES = """code,name,level,parent_code,valid_from,valid_to,aliases
+14,Tỉnh Sơn La,province,,1976-01-01,,Sơn La
+116,Thành phố Sơn La,district,14,2008-09-03,2025-06-30,TP Sơn La
+125,Huyện Mai Sơn,district,14,1976-01-01,2025-06-30,Mai Sơn
+03646,Phường Tô Hiệu,commune,14,2025-07-01,,Tô Hiệu
+03679,Phường Chiềng An,commune,14,2025-07-01,,Chiềng An
+04075,Xã Mai Sơn,commune,14,2025-07-01,,
+"""
+
+
+def test_communes_replace_districts_by_swapping_reference_data(tmp_path):
+    units = tmp_path / "units.csv"
+    units.write_text(COMMUNES, encoding="utf-8")
+    deliver(tmp_path, [base_return(tmp_path, "to_hieu.xlsx", "2025S2", unit_code="03646",
+                                   unit_name="Phường Tô Hiệu")])
+    run(tmp_path, reporting_units=units)
+    with duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True) as con:
+        expected = con.execute("SELECT district_code, status FROM mart.completeness "
+                               "WHERE period = '2025S2' ORDER BY 1").fetchall()
+        value = con.execute("SELECT value FROM mart.district_indicators WHERE district_code = "
+                            "'03646' AND indicator_code = 'HTX_TOTAL' AND sector = 'ALL'"
+                            ).fetchone()[0]
+    assert expected == [("03646", "accepted"), ("03679", "missing"), ("04075", "missing")]
+    assert value == base_totals()["total_coops"]

@@ -1,4 +1,5 @@
-"""Reference data shipped with the project: reporting units and default targets.
+"""Reference data shipped with the project: reporting units and default targets (read by
+transforms/targets.py, like any targets file).
 
 They are data files (CSV) beside this module, not code: a province that reports from
 communes swaps reporting_units.csv (or points HTX_REPORTING_UNITS at another file).
@@ -27,9 +28,3 @@ def load_reporting_units(path: Path | None = None) -> pd.DataFrame:
         valid_to=pd.to_datetime(df["valid_to"].replace("", None)).dt.date,
         parent_code=df["parent_code"].replace("", None),
     )
-
-
-def load_targets(path: Path | None = None) -> pd.DataFrame:
-    """Targets: period, unit_code, indicator_code, target, source."""
-    df = pd.read_csv(path or TARGETS_CSV, dtype={"period": str, "unit_code": str})
-    return df.assign(target=df["target"].astype(float))

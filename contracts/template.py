@@ -133,6 +133,19 @@ def _row2(s: Sheet, info: str, declared_count: int | None) -> tuple[str, int | N
     return info, None
 
 
+def write_targets(path: Path | str, rows: pd.DataFrame) -> Path:
+    """The targets workbook (contracts/targets_form.py), one row per given target line."""
+    from contracts.targets_form import TARGETS
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = TARGETS.name
+    _write_table(ws, TARGETS, _records(TARGETS, rows), {},
+                 ("Mỗi dòng: kỳ, mã đơn vị (mã tỉnh cho chỉ tiêu toàn tỉnh), mã chỉ tiêu, "
+                  "giá trị kế hoạch. Để trống giá trị nếu không giao chỉ tiêu.", None))
+    return _save(wb, Path(path))
+
+
 # --- values --------------------------------------------------------------------------------
 
 def _records(s: Sheet, frame: pd.DataFrame | None) -> list[dict]:

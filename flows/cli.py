@@ -7,6 +7,7 @@ data, not a crash), 1 when it could not complete, 2 for a usage error.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import shutil
 import sys
@@ -46,6 +47,12 @@ def build_parser() -> argparse.ArgumentParser:
     template.add_argument("--period", required=True, type=_period, help="e.g. 2024 or 2024S1")
     template.add_argument("-o", "--output", required=True, type=Path, help="file to write")
 
+    targets = sub.add_parser("targets-template",
+                             help="write the targets workbook for the planning office")
+    targets.add_argument("-o", "--output", required=True, type=Path, help="file to write")
+    targets.add_argument("--period", type=_period, default=str(dt.date.today().year))
+    targets.add_argument("--unit", help="unit code (default: the province)")
+
     data = sub.add_parser("demo-data", help="write the demo returns only")
     data.add_argument("--out", required=True, type=Path, help="folder to write them to")
     data.add_argument("--period", type=_period, default=DEFAULT_DEMO_PERIOD)
@@ -72,7 +79,7 @@ def _paths(p: argparse.ArgumentParser) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handler = {"demo": cmd_demo, "run": cmd_run, "template": cmd_template,
-               "demo-data": cmd_demo_data, "review": cmd_review,
+               "demo-data": cmd_demo_data, "targets-template": cmd_targets_template, "review": cmd_review,
                "indicators": cmd_indicators}[args.command]
     try:
         return handler(args)
@@ -143,6 +150,21 @@ def cmd_template(args) -> int:
         return 2
     path = write_template(args.output, args.district, match["name"].iloc[0], args.period)
     print(f"wrote {path}")
+    return 0
+
+
+def cmd_targets_template(args) -> int:
+    from contracts.reference import TARGETS_CSV, load_reporting_units
+    from contracts.template import write_targets
+    from flows.settings import load_settings
+    from transforms.targets import read_targets, target_lines
+
+    settings = load_settings()
+    units = load_reporting_units(settings.reporting_units)
+    unit = args.unit or units.loc[units["parent_code"].isna(), "code"].iloc[0]
+    current = read_targets(settings.targets or TARGETS_CSV)
+    path = write_targets(args.output, target_lines(args.period.code, unit, current))
+    print(f"wrote {path}: set HTX_TARGETS={path} (or targets in htx.toml) to use it")
     return 0
 
 

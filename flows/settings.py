@@ -10,6 +10,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from transforms.periods import ANNUAL_DEADLINE, DAYS_AFTER_PERIOD
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -18,7 +20,15 @@ class Settings:
     reports: Path = Path("data/reports")
     archive: Path = Path("data/archive")
     reporting_units: Path | None = None  # CSV; default: contracts/reference/reporting_units.csv
-    targets: Path | None = None  # CSV; default: contracts/reference/targets.csv
+    targets: Path | None = None  # workbook or CSV; default: contracts/reference/targets.csv
+    annual_deadline: str = "{:02d}-{:02d}".format(*ANNUAL_DEADLINE)  # MM-DD, the next year
+    deadline_days: int = DAYS_AFTER_PERIOD  # days after a half-year or quarter ends
+
+    @property
+    def deadlines(self) -> tuple[int, tuple[int, int]]:
+        """(days after a half-year or quarter, (month, day) after a year) for Period.deadline."""
+        month, day = (int(x) for x in self.annual_deadline.split("-"))
+        return self.deadline_days, (month, day)
 
 
 FIELDS = tuple(f.name for f in dataclasses.fields(Settings))
@@ -36,4 +46,14 @@ def load_settings(**overrides: object) -> Settings:
     unknown = set(values) - set(FIELDS)
     if unknown:
         raise ValueError(f"unknown settings: {', '.join(sorted(unknown))}")
-    return Settings(**{k: Path(v) for k, v in values.items()})
+    types = {f.name: f.default for f in dataclasses.fields(Settings)}
+    return Settings(**{k: _typed(v, types[k]) for k, v in values.items()})
+
+
+def _typed(value: object, default: object) -> object:
+    """A setting as its field's type: paths, whole numbers, text."""
+    if isinstance(default, int):
+        return int(value)
+    if isinstance(default, str):
+        return str(value)
+    return Path(value)

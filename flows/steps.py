@@ -9,12 +9,13 @@ import json
 import logging
 from pathlib import Path
 
-from contracts.reference import load_reporting_units, load_targets
+from contracts.reference import TARGETS_CSV, load_reporting_units
 from flows.settings import Settings
 from transforms.batch import to_batch
 from transforms.findings import warehouse_failures
 from transforms.inbox import IncomingFile, new_files, scan_inbox
 from transforms.returns import ReturnRead, read_return, validate_return
+from transforms.targets import read_targets
 from transforms.units import reporting_units
 from warehouse import publish, store, summary
 from warehouse.archive import archive_file, remove_archived
@@ -29,7 +30,8 @@ def prepare_warehouse(settings: Settings) -> Path:
     with connect(staging) as con:
         store.ensure_schema(con)
         store.load_reference(con, load_reporting_units(settings.reporting_units),
-                             load_targets(settings.targets))
+                             read_targets(settings.targets or TARGETS_CSV))
+        store.add_periods(con, store.known_periods(con), settings.deadlines)  # as configured
     return staging
 
 
@@ -62,11 +64,12 @@ def validate_returns(reads: list[ReturnRead], staging: Path) -> list[ReturnRead]
 
 
 def load_returns(staging: Path, files: list[IncomingFile], reads: list[ReturnRead],
-                 archived: list[str], run_id: str) -> None:
+                 archived: list[str], run_id: str,
+                 deadlines: tuple[int, tuple[int, int]]) -> None:
     """Load new files into raw and quality, then check them against the warehouse."""
     batch = to_batch(list(zip(files, reads, archived)), run_id)
     with connect(staging) as con:
-        store.add_periods(con, [r.period for r in reads if r.period])
+        store.add_periods(con, [r.period for r in reads if r.period], deadlines)
         store.load_batch(con, batch)
         findings = store.warehouse_checks(con, batch.submissions)
         by_hash = {f.sha256: r for f, r in zip(files, reads)}
@@ -121,7 +124,7 @@ def consolidate(settings: Settings, run_id: str, stage=lambda fn: fn) -> dict:
         archived = step(archive_returns)(files, settings.archive)
         reads = step(read_returns)(files, settings.reporting_units)
         reads = step(validate_returns)(reads, staging)
-        step(load_returns)(staging, files, reads, archived, run_id)
+        step(load_returns)(staging, files, reads, archived, run_id, settings.deadlines)
         run = step(materialize_indicators)(
             staging, run | {"files_seen": len(seen), "files_new": len(files)})
         step(publish_warehouse)(staging, settings.warehouse)

@@ -67,11 +67,12 @@ def test_generated_artefacts_are_up_to_date():
 @pytest.fixture(scope="module")
 def built():
     """A real (empty) warehouse with every model materialized."""
-    from contracts.reference import load_reporting_units, load_targets
+    from contracts.reference import TARGETS_CSV, load_reporting_units
+    from transforms.targets import read_targets
 
     con = duckdb.connect()
     store.ensure_schema(con)
-    store.load_reference(con, load_reporting_units(), load_targets())
+    store.load_reference(con, load_reporting_units(), read_targets(TARGETS_CSV))
     store.materialize(con)
     return con
 

@@ -11,7 +11,8 @@ import pandera.errors
 import pytest
 from openpyxl import load_workbook
 
-from contracts.reference import load_reporting_units, load_targets
+from contracts.reference import TARGETS_CSV, load_reporting_units
+from transforms.targets import read_targets
 from contracts.return_form import ROSTER, TASKS, TOTALS, UNIONS
 from contracts.rules import MIN_MEMBERS, ROW_RULES, RowContext, rule
 from contracts.schemas import sheet_schema
@@ -112,7 +113,7 @@ def test_other_work_programmes_agree_with_their_count(province):
 # --- the province near its targets -----------------------------------------------------------
 
 def _target(code: str) -> float:
-    t = load_targets()
+    t = read_targets(TARGETS_CSV)
     return t.loc[(t["period"] == "2023") & (t["unit_code"] == "14")
                  & (t["indicator_code"] == code), "target"].item()
 

@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 
 from contracts.indicators import INDICATORS
-from contracts.reference import load_reporting_units, load_targets
+from contracts.reference import TARGETS_CSV, load_reporting_units
+from transforms.targets import read_targets
 from transforms.batch import LoadBatch
 from transforms.periods import period_from_code
 from warehouse import store
@@ -54,7 +55,7 @@ def _coops(file_hash: str, rows: list[tuple]) -> pd.DataFrame:
 def con():
     con = duckdb.connect()
     store.ensure_schema(con)
-    targets = pd.concat([load_targets(), pd.DataFrame([
+    targets = pd.concat([read_targets(TARGETS_CSV), pd.DataFrame([
         {"period": "2023", "unit_code": "116", "indicator_code": "HTX_TOTAL", "target": 8.0,
          "source": "test"}])], ignore_index=True)
     store.load_reference(con, load_reporting_units(), targets)

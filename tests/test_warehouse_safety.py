@@ -268,3 +268,11 @@ def test_communes_replace_districts_by_swapping_reference_data(tmp_path):
                             ).fetchone()[0]
     assert expected == [("03646", "accepted"), ("03679", "missing"), ("04075", "missing")]
     assert value == base_totals()["total_coops"]
+
+
+def test_a_second_run_while_one_works_stops_at_once(tmp_path):
+    from warehouse.publish import run_lock
+
+    with run_lock(tmp_path / "w.duckdb"):
+        with pytest.raises(RuntimeError, match="another run"):
+            run(tmp_path)

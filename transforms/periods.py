@@ -38,6 +38,7 @@ class Period:
 
     def deadline(self, days_after: int = DAYS_AFTER_PERIOD,
                  annual: tuple[int, int] = ANNUAL_DEADLINE) -> dt.date:
+        """When returns for the period are due (both rules configurable in settings)."""
         if self.kind == "year":
             return dt.date(self.year + 1, *annual)
         return self.end + dt.timedelta(days=days_after)

@@ -11,7 +11,7 @@ import pandas as pd
 from contracts.indicators import INDICATORS
 from contracts.rules import CHANGE_CHECKS, RULES
 from contracts.vocabularies import SECTORS
-from transforms.periods import Period
+from transforms.periods import Period, period_from_code
 from warehouse import db
 
 INCOMING = {  # LoadBatch field -> (registered view, load SQL file)
@@ -53,9 +53,12 @@ def load_reference(con: duckdb.DuckDBPyConnection, units: pd.DataFrame,
         db.run(con, "load/reference.sql")
 
 
-def add_periods(con: duckdb.DuckDBPyConnection, periods: list[Period]) -> None:
+def add_periods(con: duckdb.DuckDBPyConnection, periods: list[Period],
+                deadlines: tuple[int, tuple[int, int]] | None = None) -> None:
+    """Periods with their bounds and deadline (days after a period, annual month/day)."""
     frame = pd.DataFrame([{"code": p.code, "kind": p.kind, "start_date": p.start,
-                           "end_date": p.end, "deadline": p.deadline()} for p in periods],
+                           "end_date": p.end, "deadline": p.deadline(*(deadlines or ()))}
+                          for p in periods],
                          columns=["code", "kind", "start_date", "end_date", "deadline"])
     with registered(con, {"incoming_periods": frame}):
         db.run(con, "load/periods.sql")
@@ -128,6 +131,10 @@ def finish_run(con: duckdb.DuckDBPyConnection, run: dict) -> dict:
     db.run(con, "load/finish_run.sql", flow_run_id=run["run_id"], finished_at=now(), **run)
     (record,) = db.query(con, "report/run.sql", run_id=run["run_id"]).to_dict("records")
     return record
+
+
+def known_periods(con: duckdb.DuckDBPyConnection) -> list[Period]:
+    return [period_from_code(c) for c in db.query(con, "quality/known_periods.sql")["code"]]
 
 
 def known_hashes(con: duckdb.DuckDBPyConnection) -> set[str]:

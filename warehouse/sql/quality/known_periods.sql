@@ -1,0 +1,2 @@
+-- The periods the warehouse already knows.
+SELECT code FROM ref.periods;

@@ -185,6 +185,16 @@ TABLES: tuple[Table, ...] = (
               _c("message_en", "Thông báo (tiếng Anh)", "Message (English)"),
               _c("waived", "Đã được miễn", "Waived by a steward"),
           )),
+    Table("quality.waivers", "failure", "Các lỗi được cán bộ nghiệp vụ chấp nhận",
+          "Failures accepted on a steward's authority", (
+              _c("failure_id", "Mã lỗi được chấp nhận", "Failure accepted"),
+              PROVENANCE[0], RETURN_KEYS[1], RETURN_KEYS[0],
+              _c("rule_code", "Mã quy tắc", "Rule code"),
+              _c("cell", "Ô", "Cell"),
+              _c("reason", "Lý do chấp nhận", "Why it was accepted"),
+              _c("waived_by", "Người chấp nhận", "Who accepted it"),
+              _c("waived_at", "Thời điểm chấp nhận", "When"),
+          )),
     Table("quality.rule_checks", "file × row rule",
           "Số dòng mỗi quy tắc theo dòng đã kiểm tra và bỏ qua do thiếu số liệu",
           "Rows each row rule checked, and skipped for a missing operand", (

@@ -28,6 +28,9 @@ def run_summary(con: duckdb.DuckDBPyConnection, run: dict) -> dict:
         "rule_skips": _records(db.query(con, "report/run_rule_skips.sql", run_id=run["run_id"])),
         "completeness": _records(db.query(con, "report/completeness.sql", periods=periods)),
         "headline": _records(db.query(con, "report/headline.sql", periods=periods)),
+        "district_values": _records(db.query(con, "report/district_values.sql",
+                                             periods=periods)),
+        "waivers": _records(db.query(con, "report/waivers.sql", periods=periods)),
     }
 
 
@@ -64,6 +67,12 @@ def render_markdown(summary: dict, warehouse: Path) -> str:
             lines += [f"- {f['file_name']} · {f['cell'] or ''} · {f['rule_code']}: "
                       f"{f['message_vi']}" for f in listed]
             lines.append("")
+    if summary["waivers"]:
+        lines += ["## Lỗi được chấp nhận (waivers)", ""]
+        lines += [f"- {w['file_name']} · {w['cell'] or ''} · {w['rule_code']}: chấp nhận bởi "
+                  f"{w['waived_by']} ({w['waived_at'][:16]}): {w['reason']}"
+                  for w in summary["waivers"]]
+        lines.append("")
     if summary["rule_skips"]:
         lines += ["## Quy tắc bỏ qua vì thiếu số liệu (rules skipped for missing values)", ""]
         lines += [f"- {k['rule_code']}: {k['rows_skipped']} dòng bỏ qua, {k['rows_checked']} "

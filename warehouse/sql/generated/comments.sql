@@ -187,6 +187,16 @@ COMMENT ON COLUMN quality.validation_failures.value_found IS 'Giá trị tìm th
 COMMENT ON COLUMN quality.validation_failures.message_vi IS 'Thông báo và cách sửa — Message and what to fix (Vietnamese)';
 COMMENT ON COLUMN quality.validation_failures.message_en IS 'Thông báo (tiếng Anh) — Message (English)';
 COMMENT ON COLUMN quality.validation_failures.waived IS 'Đã được miễn — Waived by a steward';
+COMMENT ON TABLE quality.waivers IS 'Các lỗi được cán bộ nghiệp vụ chấp nhận — Failures accepted on a steward''s authority (grain: failure)';
+COMMENT ON COLUMN quality.waivers.failure_id IS 'Mã lỗi được chấp nhận — Failure accepted';
+COMMENT ON COLUMN quality.waivers.file_hash IS 'Mã SHA-256 của tệp báo cáo nguồn — SHA-256 of the source return file';
+COMMENT ON COLUMN quality.waivers.district_code IS 'Mã đơn vị báo cáo — Reporting unit (district) code';
+COMMENT ON COLUMN quality.waivers.period IS 'Kỳ báo cáo (2023, 2023S1, 2023Q1…) — Reporting period (2023, 2023S1, 2023Q1…)';
+COMMENT ON COLUMN quality.waivers.rule_code IS 'Mã quy tắc — Rule code';
+COMMENT ON COLUMN quality.waivers.cell IS 'Ô — Cell';
+COMMENT ON COLUMN quality.waivers.reason IS 'Lý do chấp nhận — Why it was accepted';
+COMMENT ON COLUMN quality.waivers.waived_by IS 'Người chấp nhận — Who accepted it';
+COMMENT ON COLUMN quality.waivers.waived_at IS 'Thời điểm chấp nhận — When';
 COMMENT ON TABLE quality.rule_checks IS 'Số dòng mỗi quy tắc theo dòng đã kiểm tra và bỏ qua do thiếu số liệu — Rows each row rule checked, and skipped for a missing operand (grain: file × row rule)';
 COMMENT ON COLUMN quality.rule_checks.file_hash IS 'Mã SHA-256 của tệp báo cáo nguồn — SHA-256 of the source return file';
 COMMENT ON COLUMN quality.rule_checks.rule_code IS 'Mã quy tắc (xem ref.rules) — Rule code (see ref.rules)';

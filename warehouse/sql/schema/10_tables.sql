@@ -124,3 +124,14 @@ CREATE TABLE IF NOT EXISTS quality.rule_checks (
     rows_checked BIGINT NOT NULL,
     rows_skipped BIGINT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS quality.waivers (
+    failure_id VARCHAR PRIMARY KEY,
+    file_hash VARCHAR NOT NULL,
+    district_code VARCHAR,
+    period VARCHAR,
+    rule_code VARCHAR NOT NULL,
+    cell VARCHAR,
+    reason VARCHAR NOT NULL,
+    waived_by VARCHAR NOT NULL,
+    waived_at TIMESTAMP NOT NULL
+);

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import logging
 import os
 import shutil
 import sys
@@ -61,7 +62,17 @@ def build_parser() -> argparse.ArgumentParser:
     review = sub.add_parser("review", help="list validation failures for stewards")
     review.add_argument("--district", help="reporting unit code")
     review.add_argument("--period", type=_period)
+    review.add_argument("--severity", choices=["error", "warning"])
+    review.add_argument("--rule", help="rule code, e.g. TOTAL_MISMATCH (see docs/rules.md)")
+    review.add_argument("--format", choices=["table", "csv", "json"], default="table")
     review.add_argument("--warehouse", type=Path)
+
+    waive = sub.add_parser("waive", help="accept one failure on the steward's authority "
+                                         "(recorded; the next run re-evaluates the return)")
+    waive.add_argument("failure_id", help="from htx review or quality.validation_failures")
+    waive.add_argument("--reason", required=True, help="why the failure is acceptable")
+    waive.add_argument("--by", required=True, help="the steward's name")
+    waive.add_argument("--warehouse", type=Path)
 
     indicators = sub.add_parser("indicators", help="print indicator values")
     indicators.add_argument("--period", type=_period)
@@ -80,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handler = {"demo": cmd_demo, "run": cmd_run, "template": cmd_template,
                "demo-data": cmd_demo_data, "targets-template": cmd_targets_template, "review": cmd_review,
-               "indicators": cmd_indicators}[args.command]
+               "indicators": cmd_indicators, "waive": cmd_waive}[args.command]
     try:
         return handler(args)
     except (OSError, RuntimeError) as exc:
@@ -94,9 +105,33 @@ PREFECT_DEFAULTS = {"PREFECT_LOGGING_LEVEL": "WARNING", "PREFECT_SERVER_ANALYTIC
                     "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_ENABLED": "false"}
 
 
+class Progress(logging.Handler):
+    """Progress per return: one line rewritten in place on a terminal, plain lines
+    otherwise (a log file, a scheduler's capture)."""
+
+    def __init__(self, stream=sys.stderr):
+        super().__init__()
+        self.stream, self.tty = stream, stream.isatty()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = record.getMessage()
+        if self.tty:
+            done, total = getattr(record, "progress", (0, 0))
+            end = "\n" if done == total else ""
+            self.stream.write(f"\r\033[K{text}{end}")
+        else:
+            self.stream.write(text + "\n")
+        self.stream.flush()
+
+
 def _run_flow(inbox: Path | None, warehouse: Path | None, reports: Path | None) -> dict:
     for name, value in PREFECT_DEFAULTS.items():
         os.environ.setdefault(name, value)
+    log = logging.getLogger("htx")
+    if not log.handlers:
+        log.addHandler(Progress())
+        log.setLevel(logging.INFO)
+        log.propagate = False
     from flows.nightly import nightly_consolidation
 
     return nightly_consolidation(inbox=inbox, warehouse=warehouse, reports=reports)
@@ -171,9 +206,28 @@ def cmd_targets_template(args) -> int:
 def cmd_review(args) -> int:
     from flows import queries
 
-    frame = queries.failures(args.warehouse, args.district, args.period)
-    print(queries.as_text(frame, ["district_code", "period", "file_name", "cell", "rule_code",
-                                  "severity", "value_found", "message_vi", "failure_id"]))
+    frame = queries.failures(args.warehouse, args.district, args.period, args.severity,
+                             args.rule)
+    print(queries.formatted(frame, args.format))
+    return 0
+
+
+def cmd_waive(args) -> int:
+    from flows.settings import load_settings
+    from flows.steps import waive
+
+    try:
+        record = waive(load_settings(warehouse=args.warehouse), args.failure_id, args.reason,
+                       args.by)
+    except KeyError:
+        print(f"htx waive: không có lỗi mã {args.failure_id} / no such failure "
+              "(see htx review)", file=sys.stderr)
+        return 2
+    except ValueError as exc:
+        print(f"htx waive: {exc}", file=sys.stderr)
+        return 2
+    print(f"Đã ghi nhận: {record['rule_code']} tại {record['cell'] or '-'} được {record['waived_by']} "
+          f"chấp nhận ({record['reason']}). Lần chạy tới sẽ đánh giá lại báo cáo.")
     return 0
 
 

@@ -18,9 +18,37 @@ def _read(warehouse: Path | None, sql: str, **params) -> pd.DataFrame:
         return db.query(con, sql, **params)
 
 
-def failures(warehouse: Path | None, district: str | None, period) -> pd.DataFrame:
+def failures(warehouse: Path | None, district: str | None, period, severity: str | None = None,
+             rule: str | None = None) -> pd.DataFrame:
     return _read(warehouse, "report/review.sql", district=district,
-                 period=period.code if period else None)
+                 period=period.code if period else None, severity=severity, rule=rule)
+
+
+REVIEW_COLUMNS = ["cell", "rule_code", "severity", "value_found", "message_vi", "failure_id",
+                  "waived"]
+
+
+def review_text(frame: pd.DataFrame) -> str:
+    """Failures grouped by district and file, as a steward reads them."""
+    if frame.empty:
+        return "(không có lỗi nào / no failures)"
+    blocks = []
+    for (code, name), district in frame.groupby(["district_code", "district_name"],
+                                                dropna=False, sort=False):
+        blocks.append(f"== {name if isinstance(name, str) else 'Không rõ đơn vị'} "
+                      f"({code if isinstance(code, str) else '?'}) ==")
+        for (file, status), rows in district.groupby(["file_name", "file_status"], sort=False):
+            blocks.append(f"-- {file} ({status})")
+            blocks.append(as_text(rows, REVIEW_COLUMNS))
+    return "\n".join(blocks)
+
+
+def formatted(frame: pd.DataFrame, fmt: str) -> str:
+    if fmt == "csv":
+        return frame.to_csv(index=False)
+    if fmt == "json":
+        return frame.to_json(orient="records", force_ascii=False, indent=2)
+    return review_text(frame)
 
 
 def indicators(warehouse: Path | None, period, district: str | None) -> pd.DataFrame:

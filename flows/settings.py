@@ -23,6 +23,7 @@ class Settings:
     targets: Path | None = None  # workbook or CSV; default: contracts/reference/targets.csv
     annual_deadline: str = "{:02d}-{:02d}".format(*ANNUAL_DEADLINE)  # MM-DD, the next year
     deadline_days: int = DAYS_AFTER_PERIOD  # days after a half-year or quarter ends
+    settle_seconds: int = 3  # a recent file must keep its size this long to be read
 
     @property
     def deadlines(self) -> tuple[int, tuple[int, int]]:

@@ -35,11 +35,11 @@ def prepare_warehouse(settings: Settings) -> Path:
     return staging
 
 
-def find_returns(inbox: Path, staging: Path,
-                 now: dt.datetime) -> tuple[list[IncomingFile], list[IncomingFile]]:
-    """(every file in the inbox, those never processed before)."""
+def find_returns(inbox: Path, staging: Path, now: dt.datetime,
+                 settle_seconds: int = 0) -> tuple[list[IncomingFile], list[IncomingFile]]:
+    """(every settled file in the inbox, those never processed before)."""
     inbox.mkdir(parents=True, exist_ok=True)
-    files = scan_inbox(inbox, now)
+    files = scan_inbox(inbox, now, settle_seconds)
     with connect(staging) as con:
         return files, new_files(files, store.known_hashes(con))
 
@@ -51,9 +51,12 @@ def archive_returns(files: list[IncomingFile], archive: Path) -> list[str]:
 
 def read_returns(files: list[IncomingFile], units_csv: Path | None) -> list[ReturnRead]:
     units = reporting_units(load_reporting_units(units_csv))
-    reads = [read_return(f.path, units, f.name) for f in files]
-    for f, r in zip(files, reads):
-        log.info("read %s: %d failures", f.name, len(r.failures))
+    reads = []
+    for i, f in enumerate(files, 1):
+        reads.append(read_return(f.path, units, f.name))
+        errors = sum(x.severity == "error" for x in reads[-1].failures)
+        log.info("[%d/%d] %s: %s", i, len(files), f.name,
+                 f"{errors} lỗi" if errors else "đọc xong", extra={"progress": (i, len(files))})
     return reads
 
 
@@ -120,7 +123,8 @@ def consolidate(settings: Settings, run_id: str, stage=lambda fn: fn) -> dict:
 
     with publish.run_lock(settings.warehouse):
         staging = step(prepare_warehouse)(settings)
-        seen, files = step(find_returns)(settings.inbox, staging, started)
+        seen, files = step(find_returns)(settings.inbox, staging, started,
+                                         settings.settle_seconds)
         archived = step(archive_returns)(files, settings.archive)
         reads = step(read_returns)(files, settings.reporting_units)
         reads = step(validate_returns)(reads, staging)
@@ -130,3 +134,17 @@ def consolidate(settings: Settings, run_id: str, stage=lambda fn: fn) -> dict:
         step(publish_warehouse)(staging, settings.warehouse)
         step(clear_inbox)(seen, settings.archive)
     return step(write_run_summary)(settings.warehouse, settings.reports, run)
+
+
+def waive(settings: Settings, failure_id: str, reason: str, by: str) -> dict:
+    """Record a steward's waiver and publish it; the next run re-evaluates the return."""
+    with publish.run_lock(settings.warehouse):
+        if not settings.warehouse.exists():
+            raise RuntimeError(f"no warehouse at {settings.warehouse}")
+        staging = publish.open_staging(settings.warehouse)
+        with connect(staging) as con:
+            store.ensure_schema(con)
+            record = store.add_waiver(con, failure_id, reason, by)
+            con.execute("CHECKPOINT")
+        publish.publish(staging, settings.warehouse)
+    return record

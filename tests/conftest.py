@@ -22,8 +22,10 @@ os.environ.update({
     "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_ENABLED": "false",
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "PREFECT_LOGGING_LEVEL": "WARNING",
+    "HTX_SETTLE_SECONDS": "0",  # test files are written whole before each run
 })
-for name in ("HTX_INBOX", "HTX_WAREHOUSE", "HTX_REPORTS", "HTX_ARCHIVE", "HTX_SETTINGS"):
+for name in ("HTX_INBOX", "HTX_WAREHOUSE", "HTX_REPORTS", "HTX_ARCHIVE", "HTX_SETTINGS",
+             "HTX_TARGETS", "HTX_REPORTING_UNITS"):
     os.environ.pop(name, None)
 
 HTX = str(Path(sys.executable).parent / "htx")
@@ -33,6 +35,7 @@ def run_htx(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     """The real `htx` command, as a user runs it in `cwd` (Prefect's home inside it)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HTX_", "PREFECT_"))}
     env["PREFECT_HOME"] = str(cwd / ".prefect")
+    env["HTX_SETTLE_SECONDS"] = "0"
     return subprocess.run([HTX, *args], cwd=cwd, env=env, capture_output=True, text=True,
                           timeout=300)
 

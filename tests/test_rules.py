@@ -207,7 +207,7 @@ def _earlier(path: Path) -> Path:
 
 def consolidate(folder: Path, runs: list[list[Path]]) -> duckdb.DuckDBPyConnection:
     settings = Settings(inbox=folder / "inbox", warehouse=folder / "w.duckdb",
-                        reports=folder / "reports", archive=folder / "archive")
+                        reports=folder / "reports", archive=folder / "archive", settle_seconds=0)
     for files in runs:
         settings.inbox.mkdir(parents=True, exist_ok=True)
         for path in files:

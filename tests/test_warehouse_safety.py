@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PLAIN_RUN = ("import sys, uuid; from pathlib import Path; from flows.settings import Settings; "
              "from flows.steps import consolidate; r = Path(sys.argv[1]); "
              "consolidate(Settings(inbox=r / 'inbox', warehouse=r / 'w.duckdb', "
-             "reports=r / 'reports', archive=r / 'archive'), str(uuid.uuid4()))")
+             "reports=r / 'reports', archive=r / 'archive', settle_seconds=0), str(uuid.uuid4()))")
 KILL_POINTS = ["read_returns", "load_returns", "materialize_indicators", "replace"]
 STABLE_TABLES = ["core.coop_returns", "core.union_returns", "mart.completeness",
                  "mart.district_indicators", "mart.province_indicators"]
@@ -40,7 +40,7 @@ STABLE_TABLES = ["core.coop_returns", "core.union_returns", "mart.completeness",
 
 def settings(root: Path, **extra) -> Settings:
     return Settings(inbox=root / "inbox", warehouse=root / "w.duckdb", reports=root / "reports",
-                    archive=root / "archive", **extra)
+                    archive=root / "archive", settle_seconds=0, **extra)
 
 
 def run(root: Path, **extra) -> dict:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,18 +29,31 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def scan_inbox(inbox: Path, now: dt.datetime) -> list[IncomingFile]:
-    """Every file under the inbox (sorted by path), with its hash and arrival time: its
-    modification time, never later than now. The nightly run sees a file up to a day
-    after it arrived; the deadline counts arrival."""
-    files = []
-    for path in sorted(p for p in inbox.rglob("*") if p.is_file()):
-        if path.name.startswith(IGNORED_PREFIXES):
-            continue
-        stat = path.stat()
-        arrived = min(dt.datetime.fromtimestamp(stat.st_mtime), now)
-        files.append(IncomingFile(path, path.name, sha256_of(path), stat.st_size, arrived))
-    return files
+def scan_inbox(inbox: Path, now: dt.datetime, settle_seconds: float = 0) -> list[IncomingFile]:
+    """Every settled file under the inbox (sorted by path), with its hash and arrival time:
+    its modification time, never later than now. The nightly run sees a file up to a day
+    after it arrived; the deadline counts arrival. A file modified within the last minute
+    is looked at again after `settle_seconds`: if its size or time changed, it is still
+    being copied and waits for the next run."""
+    paths = sorted(p for p in inbox.rglob("*")
+                   if p.is_file() and not p.name.startswith(IGNORED_PREFIXES))
+    stats = {p: p.stat() for p in paths}
+    young = [p for p, st in stats.items() if now.timestamp() - st.st_mtime < 60]
+    if young and settle_seconds:
+        time.sleep(settle_seconds)
+        moving = {p for p in young if _changed(p, stats[p])}
+        paths = [p for p in paths if p not in moving]
+    return [IncomingFile(p, p.name, sha256_of(p), stats[p].st_size,
+                         min(dt.datetime.fromtimestamp(stats[p].st_mtime), now))
+            for p in paths]
+
+
+def _changed(path: Path, before: os.stat_result) -> bool:
+    try:
+        after = path.stat()
+    except FileNotFoundError:
+        return True
+    return (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns)
 
 
 def new_files(files: list[IncomingFile], known: set[str]) -> list[IncomingFile]:

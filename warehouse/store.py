@@ -141,6 +141,20 @@ def known_hashes(con: duckdb.DuckDBPyConnection) -> set[str]:
     return set(db.query(con, "quality/known_hashes.sql")["file_hash"])
 
 
+def add_waiver(con: duckdb.DuckDBPyConnection, failure_id: str, reason: str,
+               by: str) -> dict:
+    """Record a steward's waiver of one failure; KeyError when no such failure exists,
+    ValueError when it is already waived."""
+    if db.query(con, "report/failure.sql", failure_id=failure_id).empty:
+        raise KeyError(failure_id)
+    if not db.query(con, "report/waiver.sql", failure_id=failure_id).empty:
+        raise ValueError(f"failure {failure_id} is already waived")
+    db.run(con, "load/waiver.sql", failure_id=failure_id, reason=reason, waived_by=by,
+           waived_at=now())
+    (record,) = db.query(con, "report/waiver.sql", failure_id=failure_id).to_dict("records")
+    return record
+
+
 def unit_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     frame = db.query(con, "report/unit_names.sql")
     return dict(zip(frame["code"], frame["name"]))

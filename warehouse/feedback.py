@@ -1,0 +1,389 @@
+"""The feedback workbook sent back to a district: its own return, every failing cell marked.
+
+`write_feedback` copies one district's workbook and
+- marks every cell a failure points at: a red fill for an error, amber for a warning, grey
+  for a failure a steward accepted ("đã được chấp nhận"), and a comment with the Vietnamese
+  message and the rule code; several failures on one cell share one comment and the worst
+  of them gives the colour;
+- puts a first sheet, FEEDBACK_SHEET, that lists every failure (with or without a cell):
+  severity, sheet, the cell as a link to it inside the workbook, rule, value found, message.
+
+Everything else is the district's own: an .xlsx/.xlsm is opened with openpyxl (macros
+dropped, the output is .xlsx) and only the marked cells' fill and comment change. An .xls,
+.ods or .xlsb cannot be opened by openpyxl: its values (read by transforms.workbook, as the
+pipeline read them) are written at the same positions of the same sheets, and the first
+sheet says the original format could not be kept.
+
+Nothing from the input is ever written as a formula: a formula cell keeps its cached value
+(its formula as plain text when the file holds no cached value), text starting with "=",
+"+", "-" or "@" is written as text (contracts.template.safe_set), links to other workbooks
+are dropped, and the workbook is checked for formula cells before it is saved.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import math
+import os
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import Cell, MergedCell
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
+from openpyxl.worksheet.hyperlink import Hyperlink
+from openpyxl.worksheet.worksheet import Worksheet
+
+from contracts.template import FORMULA_PREFIXES, safe_set
+from transforms.periods import period_from_code
+from transforms.workbook import check_container, read_book
+
+FEEDBACK_SHEET = "Loi_can_sua"
+COLORS = {"error": "FFFF7C80", "warning": "FFFFC000", "waived": "FFD9D9D9"}  # aRGB fills
+LABELS = {"error": "Lỗi (phải sửa)", "warning": "Cảnh báo (cần kiểm tra)",
+          "waived": "Đã được chấp nhận"}
+RANK = {"error": 0, "warning": 1, "waived": 2}  # the worst first
+COMMENT_AUTHOR = "Kiểm tra số liệu HTX"
+
+# The first sheet: title lines, then the list from LIST_HEADER_ROW.
+TITLE_ROW, UNIT_ROW, COUNT_ROW, HOW_TO_ROW, FORMAT_ROW = 1, 2, 3, 4, 5
+LIST_HEADER_ROW = 7
+LIST_HEADERS = ("STT", "Mức độ", "Trang tính", "Ô", "Mã quy tắc", "Giá trị tìm thấy",
+                "Nội dung cần sửa", "Mã lỗi")
+LIST_WIDTHS = (6, 24, 18, 16, 26, 22, 90, 14)
+CELL_COLUMN = LIST_HEADERS.index("Ô") + 1
+HOW_TO = ("Cách dùng: bấm vào ô ở cột \"Ô\" để đến đúng ô cần xem trong báo cáo. Ô tô đỏ là "
+          "lỗi phải sửa, ô tô vàng cam là cảnh báo cần kiểm tra lại, ô tô xám là lỗi đã được "
+          "chấp nhận; di chuột lên ô để đọc ghi chú. Hãy sửa trên tệp báo cáo của đơn vị rồi "
+          "gửi lại.")
+FORMAT_NOT_KEPT = ("Lưu ý: tệp gốc ({suffix}) không mở được để giữ nguyên định dạng; bản này "
+                   "chỉ chép lại giá trị của từng ô, đúng trang tính và đúng vị trí. Hãy sửa "
+                   "trên tệp gốc của đơn vị.")
+NOT_IN_FILE = " (không tìm thấy ô này trong tệp)"
+
+LINK_FONT = Font(color="FF0563C1", underline="single")
+BOLD = Font(bold=True)
+WRAP = Alignment(wrap_text=True, vertical="top")
+UNSAFE_NAME = re.compile(r"[^A-Za-z0-9.\-]+")
+
+
+@dataclass(frozen=True)
+class Item:
+    """One failure as the feedback shows it."""
+
+    status: str  # error | warning | waived
+    rule: str
+    message: str
+    sheet: str | None
+    cell: str | None  # "DS_HTX!Q85" as the warehouse wrote it
+    value: str | None
+    failure_id: str | None
+
+    @property
+    def note(self) -> str:
+        return f"[{LABELS[self.status]}] {self.message} ({self.rule})"
+
+
+def feedback_name(district_code: str, period: str, file_name: str) -> str:
+    """'<district>_<period>_phan_hoi_<original stem>.xlsx', in plain ASCII (no diacritics,
+    no spaces) so that any mail system keeps it as it is."""
+    parts = (_ascii(district_code) or "don_vi", _ascii(period) or "ky",
+             _ascii(Path(file_name).stem)[:80] or "bao_cao")
+    return "{}_{}_phan_hoi_{}.xlsx".format(*parts)
+
+
+def _ascii(text: str) -> str:
+    """'Báo cáo Đợt 1' -> 'Bao_cao_Dot_1'."""
+    plain = unicodedata.normalize("NFD", str(text)).replace("đ", "d").replace("Đ", "D")
+    plain = "".join(ch for ch in plain if unicodedata.category(ch) != "Mn")
+    return UNSAFE_NAME.sub("_", plain).strip("._-")
+
+
+def write_feedback(original: Path, failures: pd.DataFrame, out: Path, *, district_name: str,
+                   period: str, file_name: str, district_code: str | None = None) -> Path:
+    """Write the feedback workbook of one return into folder `out`; return its path.
+
+    `failures` has the columns of quality.validation_failures (`waived`, `failure_id` and
+    `district_code` optional). The district code in the file name is `district_code`, else
+    the failures' own, else taken from `district_name`.
+    """
+    original = Path(original)
+    kept = _is_openpyxl_workbook(original)
+    wb = _copy_of_original(original) if kept else _copy_of_values(original)
+    items = _items(failures)
+    found = _mark(wb, items)
+    _write_list(wb, items, found, (district_name, _period_label(period), file_name),
+                None if kept else original.suffix.lower() or "?")
+    _refuse_formulas(wb)
+    code = district_code or _code_of(failures) or district_name
+    return _save(wb, Path(out) / feedback_name(code, period, file_name))
+
+
+# --- the district's workbook ------------------------------------------------------------------
+
+def _is_openpyxl_workbook(path: Path) -> bool:
+    """An .xlsx/.xlsm/.xltx by content (whatever its name says); refuses hostile files."""
+    check_container(path)
+    if not zipfile.is_zipfile(path):
+        return False
+    with zipfile.ZipFile(path) as archive:
+        return "xl/workbook.xml" in archive.namelist()
+
+
+def _copy_of_original(path: Path) -> Workbook:
+    """The original, every formula replaced by its cached value, formula-like text as text."""
+    data = path.read_bytes()  # a file object: openpyxl would refuse a misnamed .xlsx
+    wb = load_workbook(io.BytesIO(data), keep_vba=False, keep_links=False, rich_text=True)
+    cached = load_workbook(io.BytesIO(data), keep_vba=False, keep_links=False, data_only=True)
+    for ws in wb.worksheets:
+        values = cached[ws.title]
+        for row in ws.iter_rows():
+            for cell in row:
+                _defuse(ws, cell, values)
+    return wb
+
+
+def _defuse(ws: Worksheet, cell: Cell, cached: Worksheet) -> None:
+    if cell.data_type == "f":
+        value = cached[cell.coordinate].value
+        safe_set(ws, cell.row, cell.column, _formula_text(cell.value) if value is None else value)
+    elif isinstance(cell.value, str) and cell.value.startswith(FORMULA_PREFIXES):
+        safe_set(ws, cell.row, cell.column, cell.value)
+
+
+def _formula_text(value: object) -> str:
+    """A formula with no cached value, as the text the district typed."""
+    return str(getattr(value, "text", value))  # ArrayFormula keeps its formula in .text
+
+
+def _copy_of_values(path: Path) -> Workbook:
+    """Every sheet's values (as transforms.workbook reads them) at the same positions."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    for grid in read_book(path).grids:
+        ws = wb.create_sheet(grid.name)
+        for r, row in enumerate(grid.rows, start=1):
+            for c, value in enumerate(row, start=1):
+                if value is not None and value != "":
+                    _set_value(ws, r, c, value)
+        _merge_empty_covers(ws, grid.merged)
+        _fit_columns(ws)
+        ws.sheet_state = "hidden" if grid.hidden else "visible"
+    return wb
+
+
+def _set_value(ws: Worksheet, row: int, col: int, value: object) -> None:
+    cell = safe_set(ws, row, col, value)
+    if isinstance(value, dt.datetime):
+        cell.number_format = "dd/mm/yyyy" if value.time() == dt.time() else "dd/mm/yyyy hh:mm"
+    elif isinstance(value, dt.date):
+        cell.number_format = "dd/mm/yyyy"
+
+
+def _merge_empty_covers(ws: Worksheet, merged: tuple) -> None:
+    """The original's merges, where merging loses no value (covered cells all empty)."""
+    for (r1, c1), (r2, c2) in merged:
+        covered = [ws.cell(r + 1, c + 1).value for r in range(r1, r2 + 1)
+                   for c in range(c1, c2 + 1) if (r, c) != (r1, c1)]
+        if (r1, c1) != (r2, c2) and all(v is None for v in covered):
+            ws.merge_cells(start_row=r1 + 1, start_column=c1 + 1, end_row=r2 + 1,
+                           end_column=c2 + 1)
+
+
+def _fit_columns(ws: Worksheet) -> None:
+    widths: dict[int, int] = {}
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.value is not None and not isinstance(cell, MergedCell):
+                widths[cell.column] = max(widths.get(cell.column, 0), len(str(cell.value)))
+    for col, width in widths.items():
+        ws.column_dimensions[get_column_letter(col)].width = min(max(width + 2, 8), 50)
+
+
+# --- failures -------------------------------------------------------------------------------------
+
+def _text(value: object) -> str | None:
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return str(value)
+
+
+def _items(failures: pd.DataFrame) -> list[Item]:
+    """The failures as Items, the worst first, then by sheet, row and column."""
+    items = []
+    for rec in failures.to_dict("records"):
+        waived = _text(rec.get("waived")) is not None and bool(rec.get("waived"))
+        status = "waived" if waived else str(rec["severity"])
+        items.append(Item(status if status in RANK else "error", str(rec["rule_code"]),
+                          _text(rec.get("message_vi")) or "", _text(rec.get("sheet")),
+                          _text(rec.get("cell")), _text(rec.get("value_found")),
+                          _text(rec.get("failure_id"))))
+    return sorted(items, key=_order)
+
+
+def _order(item: Item) -> tuple:
+    where = _split(item.cell) if item.cell else None
+    row, col = (where[2], where[1]) if where else (0, 0)
+    return (RANK[item.status], item.sheet or "", row, col, item.rule)
+
+
+def _split(ref: str) -> tuple[str, int, int] | None:
+    """'DS_HTX!Q85' -> ('DS_HTX', 17, 85); None when it is not a cell reference."""
+    sheet, _, coordinate = ref.rpartition("!")
+    try:
+        letters, row = coordinate_from_string(coordinate.replace("$", ""))
+    except ValueError:
+        return None
+    sheet = sheet[1:-1].replace("''", "'") if sheet[:1] == sheet[-1:] == "'" else sheet
+    return sheet, column_index_from_string(letters), row
+
+
+def _target(wb: Workbook, ref: str | None) -> tuple[Worksheet, int, int] | None:
+    """The worksheet and (row, column) a failure's cell names, if the workbook has it."""
+    where = _split(ref) if ref else None
+    if where is None:
+        return None
+    folded = [name for name in wb.sheetnames if name.casefold() == where[0].casefold()]
+    name = where[0] if where[0] in wb.sheetnames else (folded or [None])[0]
+    return (wb[name], where[2], where[1]) if name else None
+
+
+# --- marks ------------------------------------------------------------------------------------------
+
+def _mark(wb: Workbook, items: list[Item]) -> set[Item]:
+    """Fill and comment every cell a failure names; the items whose cell was found."""
+    by_cell: dict[tuple[str, int, int], list[Item]] = {}
+    for item in items:
+        target = _target(wb, item.cell)
+        if target:
+            ws, row, col = target
+            by_cell.setdefault((ws.title, *_anchor(ws, row, col)), []).append(item)
+    for (title, row, col), marks in by_cell.items():
+        _mark_cell(wb[title].cell(row, col), marks)
+    return {item for marks in by_cell.values() for item in marks}
+
+
+def _anchor(ws: Worksheet, row: int, col: int) -> tuple[int, int]:
+    """A cell inside a merged range is marked on the range's top-left cell."""
+    for rng in ws.merged_cells.ranges:
+        if rng.min_row <= row <= rng.max_row and rng.min_col <= col <= rng.max_col:
+            return rng.min_row, rng.min_col
+    return row, col
+
+
+def _mark_cell(cell: Cell, items: list[Item]) -> None:
+    worst = min(items, key=lambda item: RANK[item.status]).status
+    cell.fill = PatternFill("solid", fgColor=COLORS[worst])
+    text = "\n\n".join(item.note for item in items)
+    if cell.comment is not None:
+        text += f"\n\nGhi chú của đơn vị: {cell.comment.text}"
+    lines = sum(1 + len(part) // 60 for part in text.split("\n"))
+    cell.comment = Comment(text, COMMENT_AUTHOR, height=min(18 * lines + 20, 600), width=420)
+
+
+# --- the first sheet ---------------------------------------------------------------------------------
+
+def _sheet_title(wb: Workbook) -> str:
+    title, n = FEEDBACK_SHEET, 1
+    while title.casefold() in {name.casefold() for name in wb.sheetnames}:
+        n += 1
+        title = f"{FEEDBACK_SHEET}_{n}"
+    return title
+
+
+def _write_list(wb: Workbook, items: list[Item], found: set[Item],
+                heading: tuple[str, str, str], lost_format: str | None) -> None:
+    """The first, active sheet: title, counts, how to use it, then one line per failure."""
+    ws = wb.create_sheet(_sheet_title(wb), 0)
+    for other in wb.worksheets[1:]:
+        other.sheet_view.tabSelected = False
+    wb.active = 0
+    district, period, file_name = heading
+    safe_set(ws, TITLE_ROW, 1, "KẾT QUẢ KIỂM TRA BÁO CÁO KINH TẾ TẬP THỂ").font = \
+        Font(bold=True, size=14)
+    safe_set(ws, UNIT_ROW, 1, f"Đơn vị: {district} — Kỳ báo cáo: {period} — "
+                              f"Tệp gốc: {file_name}").font = BOLD
+    safe_set(ws, COUNT_ROW, 1, _counts(items))
+    safe_set(ws, HOW_TO_ROW, 1, HOW_TO)
+    if lost_format:
+        safe_set(ws, FORMAT_ROW, 1, FORMAT_NOT_KEPT.format(suffix=lost_format)).font = \
+            Font(bold=True, color="FFC00000")
+    for col, (header, width) in enumerate(zip(LIST_HEADERS, LIST_WIDTHS), start=1):
+        safe_set(ws, LIST_HEADER_ROW, col, header).font = BOLD
+        ws.column_dimensions[get_column_letter(col)].width = width
+    for n, item in enumerate(items, start=1):
+        _write_line(ws, LIST_HEADER_ROW + n, n, item, item in found)
+    ws.freeze_panes = f"A{LIST_HEADER_ROW + 1}"
+    ws.auto_filter.ref = (f"A{LIST_HEADER_ROW}:{get_column_letter(len(LIST_HEADERS))}"
+                          f"{LIST_HEADER_ROW + max(len(items), 1)}")
+
+
+def _counts(items: list[Item]) -> str:
+    if not items:
+        return "Báo cáo không có lỗi hay cảnh báo nào."
+    n = {status: sum(item.status == status for item in items) for status in RANK}
+    parts = [f"{n['error']} lỗi phải sửa" if n["error"] else "",
+             f"{n['warning']} cảnh báo cần kiểm tra" if n["warning"] else "",
+             f"{n['waived']} lỗi đã được chấp nhận" if n["waived"] else ""]
+    return "Có " + ", ".join(part for part in parts if part) + "."
+
+
+def _write_line(ws: Worksheet, row: int, n: int, item: Item, found: bool) -> None:
+    where = item.cell or ("(toàn tệp)" if item.sheet is None else "(toàn trang tính)")
+    values = (n, LABELS[item.status], item.sheet or "", where, item.rule, item.value or "",
+              item.message + ("" if found or not item.cell else NOT_IN_FILE),
+              item.failure_id or "")
+    for col, value in enumerate(values, start=1):
+        safe_set(ws, row, col, value).alignment = WRAP
+    ws.cell(row, 2).fill = PatternFill("solid", fgColor=COLORS[item.status])
+    if found:
+        _link(ws.cell(row, CELL_COLUMN), item.cell)
+
+
+def _link(cell: Cell, ref: str) -> None:
+    """An internal link (#'Sheet'!A1) to the failure's cell."""
+    sheet, col, row = _split(ref)
+    cell.hyperlink = Hyperlink(ref=cell.coordinate,
+                               location=f"{quote_sheetname(sheet)}!{get_column_letter(col)}{row}")
+    cell.font = LINK_FONT
+
+
+# --- saving ---------------------------------------------------------------------------------------------
+
+def _refuse_formulas(wb: Workbook) -> None:
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    raise RuntimeError(f"formula left in {ws.title}!{cell.coordinate}")
+
+
+def _save(wb: Workbook, path: Path) -> Path:
+    """Save next to the target, then rename: no half-written attachment is ever left."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    wb.save(partial)
+    os.replace(partial, path)
+    return path
+
+
+def _period_label(period: str) -> str:
+    try:
+        return period_from_code(period).label_vi
+    except ValueError:
+        return period
+
+
+def _code_of(failures: pd.DataFrame) -> str | None:
+    if "district_code" not in failures.columns:
+        return None
+    codes = {c for c in failures["district_code"].map(_text) if c}
+    return codes.pop() if len(codes) == 1 else None

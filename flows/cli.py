@@ -74,6 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
     waive.add_argument("--by", required=True, help="the steward's name")
     waive.add_argument("--warehouse", type=Path)
 
+    sub.add_parser("serve", help="serve the nightly deployment (01:00 Asia/Ho_Chi_Minh) on "
+                                 "the Prefect server PREFECT_API_URL names")
+
     indicators = sub.add_parser("indicators", help="print indicator values")
     indicators.add_argument("--period", type=_period)
     indicators.add_argument("--district", help="reporting unit code (default: the province)")
@@ -91,7 +94,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handler = {"demo": cmd_demo, "run": cmd_run, "template": cmd_template,
                "demo-data": cmd_demo_data, "targets-template": cmd_targets_template, "review": cmd_review,
-               "indicators": cmd_indicators, "waive": cmd_waive}[args.command]
+               "indicators": cmd_indicators, "waive": cmd_waive,
+               "serve": cmd_serve}[args.command]
     try:
         return handler(args)
     except (OSError, RuntimeError) as exc:
@@ -209,6 +213,22 @@ def cmd_review(args) -> int:
     frame = queries.failures(args.warehouse, args.district, args.period, args.severity,
                              args.rule)
     print(queries.formatted(frame, args.format))
+    return 0
+
+
+def cmd_serve(args) -> int:
+    if not os.environ.get("PREFECT_API_URL"):
+        print("htx serve: cần một Prefect server / needs a Prefect server:\n"
+              "  prefect server start --host 127.0.0.1 --port 4200   # in another terminal\n"
+              "  export PREFECT_API_URL=http://127.0.0.1:4200/api\n  htx serve",
+              file=sys.stderr)
+        return 1
+    log = logging.getLogger("htx")
+    log.addHandler(Progress())
+    log.setLevel(logging.INFO)
+    from flows.nightly import serve
+
+    serve()
     return 0
 
 

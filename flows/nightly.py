@@ -9,12 +9,16 @@ import uuid
 from pathlib import Path
 
 from prefect import flow, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
+from prefect.schedules import Cron
 
 from flows import steps
 from flows.settings import load_settings
 
+DEPLOYMENT = "nightly"
+SCHEDULE = Cron("0 1 * * *", timezone="Asia/Ho_Chi_Minh")  # 01:00 every night, Vietnam time
 RETRIED = {"prepare_warehouse", "find_returns", "archive_returns", "publish_warehouse",
            "clear_inbox", "write_run_summary"}
 
@@ -26,9 +30,28 @@ def as_task(step):
                 cache_policy=NO_CACHE)
 
 
+@task(name="publish_artifacts", cache_policy=NO_CACHE)
+def publish_artifacts(summary: dict) -> None:
+    """The run summary and its table of failures, shown in the Prefect UI for the run."""
+    create_markdown_artifact(Path(summary["report_folder"], "summary.md").read_text("utf-8"),
+                             key="htx-run-summary", description="Tổng hợp lần chạy")
+    failures = [{k: f[k] for k in ("file_name", "cell", "rule_code", "severity", "message_vi",
+                                   "failure_id", "waived")} for f in summary["failures"]]
+    create_table_artifact(failures or [{"message_vi": "Không có lỗi"}],
+                          key="htx-validation-failures", description="Lỗi và cảnh báo")
+
+
 @flow(name="nightly_consolidation")
 def nightly_consolidation(inbox: Path | None = None, warehouse: Path | None = None,
                           reports: Path | None = None, archive: Path | None = None) -> dict:
     """Consolidate every new return of the inbox into the warehouse and publish it."""
     settings = load_settings(inbox=inbox, warehouse=warehouse, reports=reports, archive=archive)
-    return steps.consolidate(settings, flow_run.get_id() or str(uuid.uuid4()), stage=as_task)
+    summary = steps.consolidate(settings, flow_run.get_id() or str(uuid.uuid4()), stage=as_task)
+    publish_artifacts(summary)
+    return summary
+
+
+def serve() -> None:
+    """Serve the nightly deployment on the Prefect server PREFECT_API_URL names."""
+    nightly_consolidation.serve(name=DEPLOYMENT, schedules=[SCHEDULE],
+                                description=nightly_consolidation.__doc__)

@@ -20,6 +20,7 @@ from transforms.units import reporting_units
 from warehouse import publish, store, summary
 from warehouse.archive import archive_file, remove_archived
 from warehouse.db import connect
+from warehouse.feedback import write_feedback
 
 log = logging.getLogger("htx")
 
@@ -98,9 +99,11 @@ def clear_inbox(files: list[IncomingFile], archive: Path) -> int:
     return sum(remove_archived(archive, f) for f in files)
 
 
-def write_run_summary(warehouse: Path, reports: Path, run: dict) -> dict:
+def write_run_summary(warehouse: Path, reports: Path, run: dict,
+                      feedback: list[Path] | None = None) -> dict:
     with connect(warehouse, read_only=True) as con:
         result = summary.run_summary(con, run)
+    result["feedback"] = [str(p) for p in feedback or []]
     folder = reports / f"run_{run['run_id']}"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "summary.json").write_text(json.dumps(result, ensure_ascii=False, indent=2,
@@ -109,6 +112,20 @@ def write_run_summary(warehouse: Path, reports: Path, run: dict) -> dict:
                                        encoding="utf-8")
     result["report_folder"] = str(folder)
     return result
+
+
+def write_feedback_workbooks(warehouse: Path, reports: Path, run: dict) -> list[Path]:
+    """Each rejected or flagged return of the run, back to its district with its faulty
+    cells marked: reports/feedback/<period>/<district>_<period>_phan_hoi_<file>.xlsx."""
+    written = []
+    with connect(warehouse, read_only=True) as con:
+        for f in store.feedback_files(con, run["run_id"]):
+            out = reports / "feedback" / (f["period"] or "khong_ro_ky")
+            written.append(write_feedback(
+                Path(f["archived_path"]), store.file_failures(con, f["file_hash"]), out,
+                district_name=f["district_name"] or "", period=f["period"] or "",
+                file_name=f["file_name"], district_code=f["district_code"]))
+    return written
 
 
 def consolidate(settings: Settings, run_id: str, stage=lambda fn: fn) -> dict:
@@ -133,7 +150,8 @@ def consolidate(settings: Settings, run_id: str, stage=lambda fn: fn) -> dict:
             staging, run | {"files_seen": len(seen), "files_new": len(files)})
         step(publish_warehouse)(staging, settings.warehouse)
         step(clear_inbox)(seen, settings.archive)
-    return step(write_run_summary)(settings.warehouse, settings.reports, run)
+    feedback = step(write_feedback_workbooks)(settings.warehouse, settings.reports, run)
+    return step(write_run_summary)(settings.warehouse, settings.reports, run, feedback)
 
 
 def waive(settings: Settings, failure_id: str, reason: str, by: str) -> dict:

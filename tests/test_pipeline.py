@@ -4,6 +4,7 @@ a real DuckDB file, checked against what the generator put in, computed independ
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -172,3 +173,19 @@ def test_originals_are_archived_unchanged(demo):
     rows = demo.consolidation.query("SELECT file_hash, archived_path FROM raw.submissions")
     for row in rows.itertuples():
         assert hashlib.sha256(Path(row.archived_path).read_bytes()).hexdigest() == row.file_hash
+
+
+def test_each_rejected_or_flagged_return_gets_its_feedback_workbook(demo):
+    from openpyxl import load_workbook
+
+    written = {Path(p).name.split("_phan_hoi_")[1]: Path(p) for p in demo.first_run["feedback"]}
+    flagged = demo.consolidation.query(
+        "SELECT s.file_name, f.cell, f.message_vi FROM quality.validation_failures f "
+        "JOIN raw.submissions s USING (file_hash) WHERE f.cell IS NOT NULL")
+    assert set(written) == set(flagged.file_name)
+    for name, rows in flagged.groupby("file_name"):
+        book = load_workbook(written[name])
+        assert book.sheetnames[0] == "Loi_can_sua"
+        for row in rows.itertuples():
+            sheet, cell = row.cell.split("!")
+            assert row.message_vi in book[sheet][cell].comment.text, row.cell

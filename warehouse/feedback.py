@@ -38,7 +38,7 @@ from openpyxl.cell.cell import Cell, MergedCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
-from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -143,6 +143,7 @@ def _copy_of_original(path: Path) -> Workbook:
     data = path.read_bytes()  # a file object: openpyxl would refuse a misnamed .xlsx
     wb = load_workbook(io.BytesIO(data), keep_vba=False, keep_links=False, rich_text=True)
     cached = load_workbook(io.BytesIO(data), keep_vba=False, keep_links=False, data_only=True)
+    wb.template = False  # an .xltx comes back as a workbook, like an .xlsm
     for ws in wb.worksheets:
         values = cached[ws.title]
         for row in ws.iter_rows():
@@ -208,7 +209,7 @@ def _fit_columns(ws: Worksheet) -> None:
         ws.column_dimensions[get_column_letter(col)].width = min(max(width + 2, 8), 50)
 
 
-# --- failures -------------------------------------------------------------------------------------
+# --- failures ---------------------------------------------------------------------------------
 
 def _text(value: object) -> str | None:
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
@@ -256,7 +257,7 @@ def _target(wb: Workbook, ref: str | None) -> tuple[Worksheet, int, int] | None:
     return (wb[name], where[2], where[1]) if name else None
 
 
-# --- marks ------------------------------------------------------------------------------------------
+# --- marks ------------------------------------------------------------------------------------
 
 def _mark(wb: Workbook, items: list[Item]) -> set[Item]:
     """Fill and comment every cell a failure names; the items whose cell was found."""
@@ -289,7 +290,7 @@ def _mark_cell(cell: Cell, items: list[Item]) -> None:
     cell.comment = Comment(text, COMMENT_AUTHOR, height=min(18 * lines + 20, 600), width=420)
 
 
-# --- the first sheet ---------------------------------------------------------------------------------
+# --- the first sheet --------------------------------------------------------------------------
 
 def _sheet_title(wb: Workbook) -> str:
     title, n = FEEDBACK_SHEET, 1
@@ -356,7 +357,7 @@ def _link(cell: Cell, ref: str) -> None:
     cell.font = LINK_FONT
 
 
-# --- saving ---------------------------------------------------------------------------------------------
+# --- saving -----------------------------------------------------------------------------------
 
 def _refuse_formulas(wb: Workbook) -> None:
     for ws in wb.worksheets:

@@ -155,6 +155,14 @@ def add_waiver(con: duckdb.DuckDBPyConnection, failure_id: str, reason: str,
     return record
 
 
+def feedback_files(con: duckdb.DuckDBPyConnection, run_id: str) -> list[dict]:
+    return db.query(con, "report/run_feedback.sql", run_id=run_id).to_dict("records")
+
+
+def file_failures(con: duckdb.DuckDBPyConnection, file_hash: str) -> pd.DataFrame:
+    return db.query(con, "report/file_failures.sql", file_hash=file_hash)
+
+
 def unit_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     frame = db.query(con, "report/unit_names.sql")
     return dict(zip(frame["code"], frame["name"]))

@@ -90,6 +90,10 @@ def render_markdown(summary: dict, warehouse: Path) -> str:
         lines += [f"| {h['indicator_name_vi']} | {h['unit']} | {_num(h['value'])} | "
                   f"{_num(h['target'])} | {_num(h['attainment_pct'])} |" for h in rows]
         lines.append("")
+    if summary.get("feedback"):
+        lines += ["## Tệp phản hồi gửi đơn vị (feedback workbooks, faulty cells marked)", ""]
+        lines += [f"- `{path}`" for path in summary["feedback"]]
+        lines.append("")
     lines += [f"Kho dữ liệu (warehouse): `{warehouse}` — mở chỉ đọc: "
               f"`duckdb -readonly {warehouse}`", ""]
     return "\n".join(lines)

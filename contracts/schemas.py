@@ -8,8 +8,6 @@ stands for, so pandera's failure cases map back to the rule catalogue.
 
 from __future__ import annotations
 
-from functools import cache
-
 import pandera.pandas as pa
 
 from contracts.fields import Field, Sheet
@@ -27,22 +25,32 @@ def field_checks(f: Field) -> list[tuple[str, pa.Check]]:
     return checks
 
 
-def column(f: Field) -> pa.Column:
+def column(f: Field, unique: bool = True) -> pa.Column:
     return pa.Column(
         f.dtype,
         [check for _, check in field_checks(f)],
         nullable=not f.required,
-        unique=f.unique,
+        unique=f.unique and unique,
         coerce=False,
         required=True,
     )
 
 
-@cache
-def sheet_schema(sheet: Sheet) -> pa.DataFrameSchema:
-    """The pandera schema of a table sheet's parsed rows (stored fields only)."""
+_SCHEMAS: dict[tuple[str, bool], pa.DataFrameSchema] = {}
+
+
+def sheet_schema(sheet: Sheet, unique: bool = True) -> pa.DataFrameSchema:
+    """The pandera schema of a table sheet's parsed rows (stored fields only). With
+    `unique=False` the fields unique within a return are not checked (rows of several
+    returns validated together check them per return)."""
+    if (sheet.name, unique) not in _SCHEMAS:
+        _SCHEMAS[(sheet.name, unique)] = _schema(sheet, unique)
+    return _SCHEMAS[(sheet.name, unique)]
+
+
+def _schema(sheet: Sheet, unique: bool) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(
-        {f.name: column(f) for f in sheet.stored_fields},
+        {f.name: column(f, unique) for f in sheet.stored_fields},
         name=sheet.name,
         strict=False,
     )

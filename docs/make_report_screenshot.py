@@ -19,7 +19,7 @@ from pathlib import Path
 from warehouse.report_html import render_html
 
 OUT = Path(__file__).resolve().parent / "report.png"
-WINDOW = "1280,4500"  # desktop width; tall enough for the whole demo page (about 4,440 px)
+WINDOW = "1280,4400"  # desktop width; tall enough for the whole demo page (about 4,320 px)
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          "--hide-scrollbars"]

@@ -14,13 +14,15 @@ from flows.settings import Settings
 from transforms.batch import to_batch
 from transforms.findings import warehouse_failures
 from transforms.inbox import IncomingFile, new_files, scan_inbox
-from transforms.returns import ReturnRead, read_return, validate_return
+from transforms.returns import ReturnRead, read_return
+from transforms.returns import validate_returns as validate_returns_together
 from transforms.targets import read_targets
 from transforms.units import reporting_units
 from warehouse import publish, store, summary
 from warehouse.archive import archive_file, remove_archived
 from warehouse.db import connect
 from warehouse.feedback import write_feedback
+from warehouse.report_html import render_html
 
 log = logging.getLogger("htx")
 
@@ -64,7 +66,7 @@ def read_returns(files: list[IncomingFile], units_csv: Path | None) -> list[Retu
 def validate_returns(reads: list[ReturnRead], staging: Path) -> list[ReturnRead]:
     with connect(staging) as con:
         known = store.known_unions(con)
-    return [validate_return(r, known) for r in reads]
+    return validate_returns_together(reads, known)
 
 
 def load_returns(staging: Path, files: list[IncomingFile], reads: list[ReturnRead],
@@ -110,6 +112,7 @@ def write_run_summary(warehouse: Path, reports: Path, run: dict,
                                                     default=str), encoding="utf-8")
     (folder / "summary.md").write_text(summary.render_markdown(result, warehouse),
                                        encoding="utf-8")
+    (folder / "report.html").write_text(render_html(result, warehouse), encoding="utf-8")
     result["report_folder"] = str(folder)
     return result
 

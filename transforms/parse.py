@@ -14,8 +14,18 @@ from transforms.failures import Failure, cell_ref, show
 from transforms.shape import Table, unit_factor
 
 
+_PARSERS: dict[tuple[str, str], Callable[[object], object]] = {}
+_NUMERIC = {"integer", "number"}
+
+
 def parser(f: Field) -> Callable[[object], object]:
-    """The cell parser of a field's kind."""
+    """The cell parser of a field's kind (built once per field)."""
+    if (f.name, f.header) not in _PARSERS:
+        _PARSERS[(f.name, f.header)] = _make_parser(f)
+    return _PARSERS[(f.name, f.header)]
+
+
+def _make_parser(f: Field) -> Callable[[object], object]:
     return {
         "text": cells.parse_text,
         "id": cells.parse_text,
@@ -31,6 +41,8 @@ def parser(f: Field) -> Callable[[object], object]:
 def parse_value(f: Field, raw: object, sheet: str, row: int, column: int | None,
                 factor: float = 1.0) -> tuple[object, Failure | None]:
     """One cell: (typed value or None, failure or None)."""
+    if type(raw) is float and f.kind == "number" and raw == raw:  # most cells: a number
+        return (raw * factor if factor != 1.0 else raw), None
     try:
         value = parser(f)(raw)
     except cells.Unreadable as exc:

@@ -22,7 +22,8 @@ from transforms.periods import Period, parse_period
 from transforms.shape import (Table, assign_sheets, declared_count, read_labels, read_table,
                               unit_factor)
 from transforms.units import resolve_unit, units_valid_on
-from transforms.validate import row_rule_failures, schema_failures, task_count_failure
+from transforms.validate import (Part, row_rule_failures, schema_failures_many,
+                                 task_count_failure)
 from transforms.workbook import Grid, UnreadableFile, read_book
 
 
@@ -194,22 +195,44 @@ def _read_totals(result: ReturnRead, grid: Grid | None) -> None:
 
 def validate_return(result: ReturnRead, known_unions: frozenset[str]) -> ReturnRead:
     """Add the schema, row-rule and work-programme failures to a read return."""
-    unreadable = {(f.row, f.column) for f in result.failures}
-    for name, frame in result.frames.items():
-        table = result.tables[name]
-        result.failures += schema_failures(frame, table.sheet, table.grid_name, table.columns,
-                                           unreadable)
-    if ROSTER.name in result.frames and result.period is not None:
-        own = result.frames.get(UNIONS.name, pd.DataFrame({"union_id": []}))["union_id"]
-        context = RowContext(pd.Timestamp(result.period.start), pd.Timestamp(result.period.end),
-                             known_unions | frozenset(own.dropna()))
-        table = result.tables[ROSTER.name]
-        failures, result.rule_checks = row_rule_failures(
-            result.frames[ROSTER.name], ROSTER, table.grid_name, table.columns, context)
-        result.failures += failures
+    return validate_returns([result], known_unions)[0]
+
+
+def validate_returns(reads: list[ReturnRead], known_unions: frozenset[str]) -> list[ReturnRead]:
+    """Validate many returns: each sheet's pandera schema once over all of them, then each
+    return's row rules and work-programme count."""
+    for sheet in (s for s in RETURN_FORM if s.layout == "table"):
+        holders = [r for r in reads if sheet.name in r.frames]
+        parts = [_part(r, sheet.name) for r in holders]
+        for read, failures in zip(holders, schema_failures_many(parts, sheet)):
+            read.failures += failures
+    for read in reads:
+        _row_rules(read, known_unions)
+        _task_count(read)
+    return reads
+
+
+def _part(read: ReturnRead, sheet_name: str) -> Part:
+    table = read.tables[sheet_name]
+    unreadable = frozenset((f.row, f.column) for f in read.failures)
+    return Part(read.frames[sheet_name], table.grid_name, table.columns, unreadable)
+
+
+def _row_rules(result: ReturnRead, known_unions: frozenset[str]) -> None:
+    if ROSTER.name not in result.frames or result.period is None:
+        return
+    own = result.frames.get(UNIONS.name, pd.DataFrame({"union_id": []}))["union_id"]
+    context = RowContext(pd.Timestamp(result.period.start), pd.Timestamp(result.period.end),
+                         known_unions | frozenset(own.dropna()))
+    table = result.tables[ROSTER.name]
+    failures, result.rule_checks = row_rule_failures(
+        result.frames[ROSTER.name], ROSTER, table.grid_name, table.columns, context)
+    result.failures += failures
+
+
+def _task_count(result: ReturnRead) -> None:
     if TASKS.name in result.tables:
         table = result.tables[TASKS.name]
         declared = declared_count(table.above, TASKS.extra["declared_count_label"])
         result.failures += task_count_failure(declared, len(result.frames[TASKS.name]),
                                               table.grid_name)
-    return result

@@ -5,6 +5,8 @@ Reconciliation of declared totals with the roster runs in SQL once rows are load
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 import pandera.pandas as pa
 
@@ -14,39 +16,78 @@ from contracts.schemas import check_rule, sheet_schema
 from transforms.failures import Failure, cell_ref, show
 
 
+@dataclass(frozen=True)
+class Part:
+    """One file's typed rows of one sheet, where they came from, and the cells (row,
+    field) already reported unreadable (an unreadable value is not also 'missing')."""
+
+    frame: pd.DataFrame
+    grid_name: str
+    columns: dict[str, int]
+    already: frozenset = frozenset()
+
+
 def schema_failures(frame: pd.DataFrame, sheet: Sheet, grid_name: str,
                     columns: dict[str, int], already: set[tuple[int, str]]) -> list[Failure]:
-    """pandera's failure cases as failures; cells already reported unreadable are skipped
-    (an unreadable value is not also 'missing')."""
+    """pandera's failure cases of one file's sheet, as failures."""
+    return schema_failures_many([Part(frame, grid_name, columns, frozenset(already))], sheet)[0]
+
+
+def schema_failures_many(parts: list[Part], sheet: Sheet) -> list[list[Failure]]:
+    """One pandera validation over every file's rows of a sheet (a call costs milliseconds
+    of fixed overhead, so never one per file); fields unique within a return are checked
+    per file apart. Returns each part's failures."""
+    out: list[list[Failure]] = [[] for _ in parts]
+    if not parts:
+        return out
+    stacked = pd.concat([p.frame.assign(_part=i) for i, p in enumerate(parts)],
+                        ignore_index=True)
+    for case in _failure_cases(stacked, sheet).itertuples(index=False):
+        if pd.isna(case.index):
+            continue
+        at = stacked.iloc[int(case.index)]
+        part = parts[int(at["_part"])]
+        f = sheet.field(case.column) if case.column in part.columns else None
+        if f is not None and (int(at["_row"]), f.name) not in part.already:
+            code = check_rule(f, case.check_number, str(case.check))
+            out[int(at["_part"])].append(_cell_failure(code, f, part, int(at["_row"]),
+                                                       case.failure_case, {}))
+    for f in (f for f in sheet.stored_fields if f.unique):
+        _duplicates(stacked, f, parts, out)
+    return out
+
+
+def _failure_cases(stacked: pd.DataFrame, sheet: Sheet) -> pd.DataFrame:
     try:
-        sheet_schema(sheet).validate(frame, lazy=True)
-        return []
+        sheet_schema(sheet, unique=False).validate(stacked, lazy=True)
     except pa.errors.SchemaErrors as errors:
-        cases = errors.failure_cases
-    failures = []
-    for case in cases.itertuples(index=False):
-        if case.column not in columns or pd.isna(case.index):
-            continue
-        row = int(frame["_row"].iloc[int(case.index)])
-        if (row, case.column) in already:
-            continue
-        f = sheet.field(case.column)
-        code = check_rule(f, case.check_number, str(case.check))
-        failures.append(Failure(code, grid_name, row, f.name,
-                                cell_ref(grid_name, row, columns[f.name]),
-                                show(case.failure_case),
-                                _params(f, code, frame, case.failure_case)))
-    return failures
+        return errors.failure_cases
+    return pd.DataFrame(columns=["column", "check", "check_number", "failure_case", "index"])
 
 
-def _params(f, code: str, frame: pd.DataFrame, value: object) -> dict:
+def _duplicates(stacked: pd.DataFrame, f, parts: list[Part], out: list[list[Failure]]) -> None:
+    """A value of a unique field repeated within one file: every copy, naming the rows."""
+    repeated = stacked[f.name].notna() & stacked.duplicated(["_part", f.name], keep=False)
+    for (i, value), rows in stacked[repeated].groupby(["_part", f.name], sort=False):
+        listed = ", ".join(str(r) for r in rows["_row"])
+        for row in rows["_row"]:
+            if f.name in parts[i].columns and (int(row), f.name) not in parts[i].already:
+                out[i].append(_cell_failure("ID_DUPLICATE", f, parts[i], int(row), value,
+                                            {"rows": listed}))
+
+
+def _cell_failure(code: str, f, part: Part, row: int, value: object, extra: dict) -> Failure:
+    return Failure(code, part.grid_name, row, f.name,
+                   cell_ref(part.grid_name, row, part.columns[f.name]), show(value),
+                   _params(f, code) | extra)
+
+
+def _params(f, code: str) -> dict:
     params = {"header": f.header}
     if code == "VALUE_NEGATIVE":
         params["minimum"] = show(f.min_value)
     elif code == "VALUE_NOT_ALLOWED" and f.vocabulary is not None:
         params["allowed"] = ", ".join(t.name_vi for t in f.vocabulary.terms)
-    elif code == "ID_DUPLICATE":
-        params["rows"] = ", ".join(str(r) for r in frame.loc[frame[f.name] == value, "_row"])
     return params
 
 

@@ -398,6 +398,8 @@ def bar_chart(bars: list[Bar], *, title: str, width: int = 760, floor: float = 0
               reference: tuple[float, str] | None = None) -> str:
     """A horizontal bar chart as inline SVG (no namespace URL needed inside HTML): labels
     on the left, a gridline scale, an optional dashed reference line (e.g. 100 %)."""
+    if not bars:
+        return ""
     left = min(LABEL_MAX, 16 + CHAR * max(len(b.label) for b in bars))
     top_value = max([floor] + [b.value for b in bars if b.value is not None])
     step = _nice_step(top_value or 1)

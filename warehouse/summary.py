@@ -94,6 +94,8 @@ def render_markdown(summary: dict, warehouse: Path) -> str:
         lines += ["## Tệp phản hồi gửi đơn vị (feedback workbooks, faulty cells marked)", ""]
         lines += [f"- `{path}`" for path in summary["feedback"]]
         lines.append("")
+    lines += ["Báo cáo đầy đủ có biểu đồ (full report with charts): `report.html` in the "
+              "reports folder", ""]
     lines += [f"Kho dữ liệu (warehouse): `{warehouse}` — mở chỉ đọc: "
               f"`duckdb -readonly {warehouse}`", ""]
     return "\n".join(lines)

@@ -1,0 +1,220 @@
+"""The HTML run report: one self-contained page a steward opens from the reports folder.
+
+Plain checks read the page as HTML; the browser checks open it in a real headless
+Chromium (Debian's `chromium` package, at /usr/bin/chromium) and read the DOM it built
+and the screenshot it took.
+
+EXPECTATION: Chromium is a system package, not a Python one. `.ci/run` installs it
+(`apt-get install -y chromium`); where it is missing the browser tests FAIL, on purpose,
+with a message saying so — they are never skipped silently.
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+import re
+import shutil
+import struct
+import subprocess
+from collections import defaultdict
+from html.parser import HTMLParser
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from transforms.failures import vi_number
+from warehouse.report_html import Bar, bar_chart, render_html
+from warehouse.summary import run_summary
+
+SECTION_IDS = ["completeness", "rejected", "warnings", "waivers", "indicators"]
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                  "--no-first-run", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--hide-scrollbars"]
+EVIL = "<script>alert('htx')</script>.xlsx"
+
+
+class Page(HTMLParser):
+    """A page's elements (tag, attributes) and its text, section by section."""
+
+    def __init__(self, text: str):
+        super().__init__(convert_charrefs=True)
+        self.elements: list[tuple[str, dict]] = []
+        self.text: dict[str | None, str] = defaultdict(str)
+        self._section: str | None = None
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        self.elements.append((tag, attrs))
+        if tag == "section":
+            self._section = attrs.get("id")
+
+    def handle_data(self, data):
+        self.text[self._section] += data
+
+    def having(self, tag: str, css: str) -> list[dict]:
+        return [a for t, a in self.elements if t == tag and css in (a.get("class") or "").split()]
+
+
+@pytest.fixture(scope="module")
+def summary(demo) -> dict:
+    """The demo run's summary, recomputed from the published warehouse opened read-only."""
+    with duckdb.connect(str(demo.consolidation.warehouse), read_only=True) as con:
+        return run_summary(con, demo.first_run["run"])
+
+
+@pytest.fixture(scope="module")
+def report(summary, tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("report") / "report.html"
+    path.write_text(render_html(summary, "data/warehouse.duckdb"), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def page(report) -> Page:
+    return Page(report.read_text(encoding="utf-8"))
+
+
+def rejected_files(summary: dict) -> list[str]:
+    return [f["file_name"] for f in summary["files"] if f["status"] == "rejected"]
+
+
+def errors_of(summary: dict, file_name: str) -> list[dict]:
+    return [f for f in summary["failures"]
+            if f["file_name"] == file_name and f["severity"] == "error"]
+
+
+# --- the page as HTML -----------------------------------------------------------------
+
+def test_the_sections_come_in_order(report):
+    text = report.read_text(encoding="utf-8")
+    positions = [text.index(f'<section id="{s}"') for s in SECTION_IDS]
+    assert positions == sorted(positions)
+    assert text.index('<header id="run"') < positions[0]
+
+
+def test_every_district_of_the_completeness_appears(summary, page):
+    rows = {a["data-district"] for a in page.having("tr", "district")}
+    assert rows == {c["district_code"] for c in summary["completeness"]}
+    for c in summary["completeness"]:
+        assert c["district_name"] in page.text["completeness"]
+
+
+def test_every_rejected_file_and_each_of_its_errors_appears(summary, page):
+    assert len(rejected_files(summary)) == 3  # the demo's three deliberate errors
+    for name in rejected_files(summary):
+        assert name in page.text["rejected"]
+        for error in errors_of(summary, name):
+            assert error["message_vi"] in page.text["rejected"]
+            assert error["cell"] in page.text["rejected"]
+
+
+def test_warnings_awaiting_review_are_listed_apart(summary, page):
+    warnings = [f for f in summary["failures"] if f["severity"] == "warning"]
+    assert warnings
+    for warning in warnings:
+        assert warning["message_vi"] in page.text["warnings"]
+        assert warning["message_vi"] not in page.text["rejected"]
+
+
+def test_no_waiver_says_so(summary, page):
+    assert summary["waivers"] == []
+    assert "Không có" in page.text["waivers"]
+
+
+def test_a_waiver_says_who_when_why_and_which_failure(summary):
+    failure = errors_of(summary, rejected_files(summary)[0])[0]
+    waiver = {k: failure[k] for k in ("failure_id", "file_name", "district_code", "period",
+                                      "rule_code", "cell", "message_vi")}
+    waiver |= {"reason": "Đã xác minh với huyện", "waived_by": "Nguyễn Thị Hoa",
+               "waived_at": "2024-01-20T09:30:00.000", "file_status": "rejected"}
+    text = Page(render_html(summary | {"waivers": [waiver]}, "w.duckdb")).text["waivers"]
+    for expected in ("Đã xác minh với huyện", "Nguyễn Thị Hoa", "20/01/2024 09:30",
+                     failure["failure_id"], failure["cell"]):
+        assert expected in text
+    assert "Không có" not in text
+
+
+def test_province_indicators_in_vietnamese_numbers(summary, page):
+    for h in summary["headline"]:
+        assert h["indicator_name_vi"] in page.text["indicators"]
+        if h["value"] is not None:
+            assert vi_number(h["value"], 1) in page.text["indicators"]
+    assert "30.229" in page.text["indicators"]  # members: '.' between thousands
+
+
+def test_charts_are_inline_svg(page):
+    charts = page.having("svg", "chart")
+    assert len(charts) >= 3  # attainment, HTX_TOTAL and REVENUE_PER_HTX by district
+    assert "Tổng số hợp tác xã (HTX) theo đơn vị" in page.text["indicators"]
+    assert "Doanh thu bình quân một HTX (triệu đồng/HTX) theo đơn vị" in page.text["indicators"]
+
+
+def test_nothing_is_fetched_from_anywhere(report):
+    text = report.read_text(encoding="utf-8")
+    for pattern in (r"https?://", r"src\s*=", r"url\(", r"@import", r"<script", r"<link"):
+        assert not re.search(pattern, text, flags=re.I), pattern
+
+
+def test_text_from_district_files_is_escaped(summary):
+    evil = copy.deepcopy(summary)
+    name = rejected_files(evil)[0]
+    for row in evil["files"] + evil["failures"]:
+        if row["file_name"] == name:
+            row["file_name"] = EVIL
+    evil["failures"][0]["message_vi"] = '<img src=x onerror="alert(1)">'
+    evil["completeness"][0]["district_name"] = "<b>Huyện</b> & co"
+    text = render_html(evil, "data/<w>.duckdb")
+    for raw in ("<script", "<img", "<b>Huyện", "<w>"):
+        assert raw not in text, raw
+    assert html.escape(EVIL) in text and "&lt;b&gt;Huyện&lt;/b&gt; &amp; co" in text
+    assert EVIL in Page(text).text["rejected"]
+
+
+def test_the_bar_chart_marks_the_reference_and_says_when_a_value_is_missing():
+    svg = bar_chart([Bar("A", 120.0, "120 %", "met"), Bar("B", None, "không có số liệu")],
+                    title="t", floor=110, reference=(100, "100 %"))
+    chart = Page(svg)
+    assert chart.having("svg", "chart") and chart.having("line", "ref")
+    assert len(chart.having("rect", "bar")) == 1
+    assert "không có số liệu" in chart.text[None]
+
+
+# --- the page in a real browser -------------------------------------------------------
+
+def chromium() -> str:
+    found = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium")
+                                         .exists() else None)
+    if found is None:
+        pytest.fail("Chromium is not installed (/usr/bin/chromium): .ci/run installs it "
+                    "with `apt-get update && apt-get install -y chromium`; install it to "
+                    "run the browser tests.")
+    return found
+
+
+def run_chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    command = [chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120, check=True)
+
+
+def test_the_browser_builds_the_tables_and_the_charts(summary, report, tmp_path):
+    dom = Page(run_chromium(tmp_path, "--dump-dom", report.as_uri()).stdout)
+    rows = [a["data-district"] for a in dom.having("tr", "district")]
+    assert sorted(rows) == sorted(c["district_code"] for c in summary["completeness"])
+    for name in rejected_files(summary):
+        assert name in dom.text["rejected"]
+        for error in errors_of(summary, name):
+            assert error["message_vi"] in dom.text["rejected"]
+    assert len(dom.having("svg", "chart")) >= 2
+    assert len(dom.having("rect", "bar")) >= 9
+
+
+def test_the_browser_takes_a_screenshot(report, tmp_path):
+    shot = tmp_path / "shot.png"
+    run_chromium(tmp_path, f"--screenshot={shot}", "--window-size=1280,2400", report.as_uri())
+    data = shot.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert struct.unpack(">II", data[16:24]) == (1280, 2400)
+    assert len(data) > 50_000  # a blank page of that size is a few kilobytes

@@ -14,7 +14,7 @@ from flows.settings import Settings
 from transforms.batch import to_batch
 from transforms.findings import warehouse_failures
 from transforms.inbox import IncomingFile, new_files, scan_inbox
-from transforms.returns import ReturnRead, read_return
+from transforms.returns import ReturnRead, read_many, read_return
 from transforms.returns import validate_returns as validate_returns_together
 from transforms.targets import read_targets
 from transforms.units import reporting_units
@@ -52,12 +52,15 @@ def archive_returns(files: list[IncomingFile], archive: Path) -> list[str]:
     return [str(archive_file(archive, f)) for f in files]
 
 
-def read_returns(files: list[IncomingFile], units_csv: Path | None) -> list[ReturnRead]:
+def read_returns(files: list[IncomingFile], units_csv: Path | None,
+                 workers: int | None = None) -> list[ReturnRead]:
+    """Read every new file; many files are shared between processes, one per core."""
     units = reporting_units(load_reporting_units(units_csv))
+    jobs = [(f.path, f.name) for f in files]
     reads = []
-    for i, f in enumerate(files, 1):
-        reads.append(read_return(f.path, units, f.name))
-        errors = sum(x.severity == "error" for x in reads[-1].failures)
+    for i, (f, read) in enumerate(zip(files, read_many(jobs, units, workers)), 1):
+        reads.append(read)
+        errors = sum(x.severity == "error" for x in read.failures)
         log.info("[%d/%d] %s: %s", i, len(files), f.name,
                  f"{errors} lỗi" if errors else "đọc xong", extra={"progress": (i, len(files))})
     return reads

@@ -7,7 +7,12 @@ cannot be read becomes a return with a FILE_UNREADABLE failure.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -59,6 +64,30 @@ def read_return(path: Path, units: pd.DataFrame, file_name: str | None = None) -
         return unreadable(name, "FILE_UNREADABLE",
                           f"lỗi không lường trước khi đọc tệp ({type(exc).__name__}: {exc}); "
                           "tệp gốc đã được lưu để kiểm tra")
+
+
+PARALLEL_FROM = 48  # files: below this, starting worker processes costs more than it saves
+
+
+def read_many(jobs: list[tuple[Path, str]], units: pd.DataFrame,
+              workers: int | None = None) -> Iterator[ReturnRead]:
+    """read_return over (path, file name) jobs, in order; spread over worker processes
+    (one per core) when there are enough files to pay for starting them."""
+    workers = workers or os.cpu_count() or 1
+    methods = multiprocessing.get_all_start_methods()
+    if workers < 2 or len(jobs) < PARALLEL_FROM or "fork" not in methods:
+        yield from (read_return(path, units, name) for path, name in jobs)
+        return
+    # fork: the workers start at once with everything imported, and need no main-module
+    # guard; they only read files (no open database, no logging, no Prefect in them).
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        yield from pool.map(partial(_read_job, units=units), jobs,
+                            chunksize=max(1, len(jobs) // (workers * 8)))
+
+
+def _read_job(job: tuple[Path, str], units: pd.DataFrame) -> ReturnRead:
+    return read_return(job[0], units, job[1])
 
 
 def unicode_grids(path: Path, grids: list[Grid]) -> list[Grid]:

@@ -151,6 +151,8 @@ def locate_header(grid: Grid, sheet: Sheet) -> Header | None:
                 found = Header(r, depth, columns, units)
                 if len(columns) >= 2 and (best is None or _better(found, best)):
                     best = found
+        if best is not None and best.depth == 1 and len(best.columns) == len(sheet.fields):
+            break  # a one-row header naming every field: nothing can beat it
     return best
 
 

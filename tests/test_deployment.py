@@ -75,7 +75,8 @@ def test_the_served_deployment_runs_on_schedule_and_on_demand(server, tmp_path):
         assert schedule["schedule"]["cron"] == "0 1 * * *"
         assert schedule["schedule"]["timezone"] == "Asia/Ho_Chi_Minh"
 
-        flow_run = api.post(f"/deployments/{deployment['id']}/create_flow_run", json={}).json()
+        flow_run = wait_for(lambda: _create_run(api, deployment["id"]), 120,
+                            "the server to accept a run")
         state = wait_for(lambda: _final_state(api, flow_run["id"]), 300, "the flow run")
     finally:
         serving.terminate()
@@ -95,6 +96,16 @@ def test_the_served_deployment_runs_on_schedule_and_on_demand(server, tmp_path):
 def _deployment(api: httpx.Client) -> dict | None:
     response = api.get(f"/deployments/name/{DEPLOYMENT}")
     return response.json() if response.status_code == 200 else None
+
+
+def _create_run(api: httpx.Client, deployment_id: str) -> dict | None:
+    """A flow run of the deployment; None while the server is still starting its services
+    (it answers 503 for a few seconds after /health is up)."""
+    response = api.post(f"/deployments/{deployment_id}/create_flow_run", json={})
+    if response.status_code == 503:
+        return None
+    assert response.status_code in (200, 201), response.text
+    return response.json()
 
 
 def _final_state(api: httpx.Client, flow_run_id: str) -> str | None:

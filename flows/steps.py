@@ -14,7 +14,7 @@ from flows.settings import Settings
 from transforms.batch import to_batch
 from transforms.findings import warehouse_failures
 from transforms.inbox import IncomingFile, new_files, scan_inbox
-from transforms.returns import ReturnRead, read_many, read_return
+from transforms.returns import ReturnRead, read_many
 from transforms.returns import validate_returns as validate_returns_together
 from transforms.targets import read_targets
 from transforms.units import reporting_units

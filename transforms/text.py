@@ -10,11 +10,15 @@ _SPACES = re.compile(r"[\s_\u00a0\u2007\u202f]+")
 _PARENS = re.compile(r"\([^)]*\)")
 
 
+def strip_marks(text: str) -> str:
+    """Vietnamese without its diacritics, case kept: 'Đợt Một' -> 'Dot Mot'."""
+    s = unicodedata.normalize("NFD", text).replace("đ", "d").replace("Đ", "D")
+    return "".join(ch for ch in s if unicodedata.category(ch) != "Mn")
+
+
 @lru_cache(maxsize=1 << 16)
 def _fold(text: str) -> str:
-    s = unicodedata.normalize("NFD", text).replace("đ", "d").replace("Đ", "D")
-    s = "".join(ch for ch in s if unicodedata.category(ch) != "Mn")
-    return _SPACES.sub(" ", s.lower()).strip()
+    return _SPACES.sub(" ", strip_marks(text).lower()).strip()
 
 
 def fold(text: object) -> str:

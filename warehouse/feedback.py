@@ -27,7 +27,6 @@ import io
 import math
 import os
 import re
-import unicodedata
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +43,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from contracts.template import FORMULA_PREFIXES, safe_set
 from transforms.periods import period_from_code
+from transforms.text import strip_marks
 from transforms.workbook import check_container, read_book
 
 FEEDBACK_SHEET = "Loi_can_sua"
@@ -102,9 +102,7 @@ def feedback_name(district_code: str, period: str, file_name: str) -> str:
 
 def _ascii(text: str) -> str:
     """'Báo cáo Đợt 1' -> 'Bao_cao_Dot_1'."""
-    plain = unicodedata.normalize("NFD", str(text)).replace("đ", "d").replace("Đ", "D")
-    plain = "".join(ch for ch in plain if unicodedata.category(ch) != "Mn")
-    return UNSAFE_NAME.sub("_", plain).strip("._-")
+    return UNSAFE_NAME.sub("_", strip_marks(str(text))).strip("._-")
 
 
 def write_feedback(original: Path, failures: pd.DataFrame, out: Path, *, district_name: str,

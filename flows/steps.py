@@ -14,6 +14,7 @@ from flows.settings import Settings
 from transforms.batch import to_batch
 from transforms.findings import warehouse_failures
 from transforms.inbox import IncomingFile, new_files, scan_inbox
+from transforms.parallel import parallel_map
 from transforms.returns import ReturnRead, read_many
 from transforms.returns import validate_returns as validate_returns_together
 from transforms.targets import read_targets
@@ -123,15 +124,18 @@ def write_run_summary(warehouse: Path, reports: Path, run: dict,
 def write_feedback_workbooks(warehouse: Path, reports: Path, run: dict) -> list[Path]:
     """Each rejected or flagged return of the run, back to its district with its faulty
     cells marked: reports/feedback/<period>/<district>_<period>_phan_hoi_<file>.xlsx."""
-    written = []
     with connect(warehouse, read_only=True) as con:
-        for f in store.feedback_files(con, run["run_id"]):
-            out = reports / "feedback" / (f["period"] or "khong_ro_ky")
-            written.append(write_feedback(
-                Path(f["archived_path"]), store.file_failures(con, f["file_hash"]), out,
-                district_name=f["district_name"] or "", period=f["period"] or "",
-                file_name=f["file_name"], district_code=f["district_code"]))
-    return written
+        jobs = [(f, store.file_failures(con, f["file_hash"]), reports)
+                for f in store.feedback_files(con, run["run_id"])]
+    return list(parallel_map(_feedback_job, jobs))
+
+
+def _feedback_job(job: tuple[dict, object, Path]) -> Path:
+    f, failures, reports = job
+    return write_feedback(Path(f["archived_path"]), failures,
+                          reports / "feedback" / (f["period"] or "khong_ro_ky"),
+                          district_name=f["district_name"] or "", period=f["period"] or "",
+                          file_name=f["file_name"], district_code=f["district_code"])
 
 
 def consolidate(settings: Settings, run_id: str, stage=lambda fn: fn) -> dict:

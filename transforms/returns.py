@@ -7,10 +7,7 @@ cannot be read becomes a return with a FILE_UNREADABLE failure.
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -22,13 +19,24 @@ from contracts.rules import RowContext
 from transforms.decode import decode_grid
 from transforms.failures import Failure, cell_ref, show
 from transforms.fonts import cell_fonts, declared_encoding, declared_fonts
+from transforms.parallel import parallel_map
 from transforms.parse import parse_value, typed_frame
 from transforms.periods import Period, parse_period
-from transforms.shape import (Table, assign_sheets, declared_count, read_labels, read_table,
-                              unit_factor)
+from transforms.shape import (
+    Table,
+    assign_sheets,
+    declared_count,
+    read_labels,
+    read_table,
+    unit_factor,
+)
 from transforms.units import resolve_unit, units_valid_on
-from transforms.validate import (Part, row_rule_failures, schema_failures_many,
-                                 task_count_failure)
+from transforms.validate import (
+    Part,
+    row_rule_failures,
+    schema_failures_many,
+    task_count_failure,
+)
 from transforms.workbook import Grid, UnreadableFile, read_book
 
 
@@ -66,24 +74,10 @@ def read_return(path: Path, units: pd.DataFrame, file_name: str | None = None) -
                           "tệp gốc đã được lưu để kiểm tra")
 
 
-PARALLEL_FROM = 48  # files: below this, starting worker processes costs more than it saves
-
-
 def read_many(jobs: list[tuple[Path, str]], units: pd.DataFrame,
               workers: int | None = None) -> Iterator[ReturnRead]:
-    """read_return over (path, file name) jobs, in order; spread over worker processes
-    (one per core) when there are enough files to pay for starting them."""
-    workers = workers or os.cpu_count() or 1
-    methods = multiprocessing.get_all_start_methods()
-    if workers < 2 or len(jobs) < PARALLEL_FROM or "fork" not in methods:
-        yield from (read_return(path, units, name) for path, name in jobs)
-        return
-    # fork: the workers start at once with everything imported, and need no main-module
-    # guard; they only read files (no open database, no logging, no Prefect in them).
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        yield from pool.map(partial(_read_job, units=units), jobs,
-                            chunksize=max(1, len(jobs) // (workers * 8)))
+    """read_return over (path, file name) jobs, in order, on every core when many."""
+    return parallel_map(partial(_read_job, units=units), jobs, workers=workers)
 
 
 def _read_job(job: tuple[Path, str], units: pd.DataFrame) -> ReturnRead:

@@ -140,17 +140,20 @@ def _copy_of_original(path: Path) -> Workbook:
     """The original, every formula replaced by its cached value, formula-like text as text."""
     data = path.read_bytes()  # a file object: openpyxl would refuse a misnamed .xlsx
     wb = load_workbook(io.BytesIO(data), keep_vba=False, keep_links=False, rich_text=True)
-    cached = load_workbook(io.BytesIO(data), keep_vba=False, keep_links=False, data_only=True)
     wb.template = False  # an .xltx comes back as a workbook, like an .xlsm
-    for ws in wb.worksheets:
-        values = cached[ws.title]
-        for row in ws.iter_rows():
-            for cell in row:
-                _defuse(ws, cell, values)
+    cells = [cell for ws in wb.worksheets for row in ws.iter_rows() for cell in row
+             if cell.data_type == "f" or (isinstance(cell.value, str)
+                                          and cell.value.startswith(FORMULA_PREFIXES))]
+    cached = None
+    if any(cell.data_type == "f" for cell in cells):  # cached values: a second, costly load
+        cached = load_workbook(io.BytesIO(data), keep_vba=False, keep_links=False,
+                               data_only=True)
+    for cell in cells:
+        _defuse(cell.parent, cell, cached[cell.parent.title] if cached else None)
     return wb
 
 
-def _defuse(ws: Worksheet, cell: Cell, cached: Worksheet) -> None:
+def _defuse(ws: Worksheet, cell: Cell, cached: Worksheet | None) -> None:
     if cell.data_type == "f":
         value = cached[cell.coordinate].value
         safe_set(ws, cell.row, cell.column, _formula_text(cell.value) if value is None else value)

@@ -44,15 +44,17 @@ DATE_CELLS = {s.name: (cell_ref(s.name, name), s.layout == "table") for s, name 
               ((ROSTER, "founded_on"), (UNIONS, "founded_on"), (COVER, "prepared_on"))}
 
 
-def build(cache: Path) -> dict[str, Path]:
-    """Every inbox under `cache` (made once; a later call finds them there)."""
+def build(cache: Path, national: bool = True) -> dict[str, Path]:
+    """Every inbox under `cache` (the province only unless `national`), made once: a later
+    call finds them there."""
     folders = {"province": cache / "province", "units": cache / "units.csv",
                "night": cache / "national" / NIGHT.code,
                **{p.code: cache / "national" / p.code for p in HISTORY}}
-    if (cache / "complete.json").exists():
+    if not (folders["province"] / "manifest.json").exists():
+        write_demo_returns(folders["province"], PROVINCE_PERIOD, PROVINCE_SEED)
+    if not national or (cache / "complete.json").exists():
         return folders
     shutil.rmtree(cache / "national", ignore_errors=True)
-    write_demo_returns(folders["province"], PROVINCE_PERIOD, PROVINCE_SEED)
     with Pool(2) as pool:  # the project's writer, both cores
         pool.starmap(write_demo_returns, [(cache / "base" / f"seed{s:02d}", BASE, s)
                                           for s in SEEDS])

@@ -3,14 +3,14 @@
 - province: the demo province as `htx demo` writes it (12 returns, 2023, seed 2023);
 - national: 708 reporting units (the demo province over 59 seeds, each district given a
   code and name of its own, so that no two units share a cooperative id and every return
-  is a different district's, not a later version of the same one), about 60-75
-  cooperatives each, for one half-year (2023S1);
+  is a different district's, not a later version of the same one), 76 cooperatives per
+  return on average, for one half-year (2023S1);
 - history: the national scale over 10 half-years, 2019S1 … 2023S2;
 - night: 12 units' returns for the next half-year (2024S1).
 
 openpyxl writes a return in about 60 ms, too slow for ~7,800 files, so each unit's return
-is written once (2023S1) by the project's own writer and every other file is derived from
-it by rewriting the workbook's XML: the unit's name and code, the cooperative and union ids
+is written once (2023S1, on both cores) by the project's own writer and every benchmark
+file is derived from it by rewriting the workbook's XML: the unit's name and code, the cooperative and union ids
 (which embed the unit code), the period label, and the dates the rules check against the
 period (foundation dates, date prepared), moved by the distance between the periods. Every
 rule that held in the original holds in the copy; the bytes differ, so each file is new
@@ -85,7 +85,8 @@ def write_units_csv(path: Path, units: list[tuple[Path, str, str]]) -> None:
     province = load_reporting_units().query("level == 'province'").iloc[0]
     lines = ["code,name,level,parent_code,valid_from,valid_to,aliases",
              f"{province['code']},{province['name']},province,,1976-01-01,,"]
-    lines += [f"{code},{name},district,{province['code']},1976-01-01,2025-06-30," for _, code, name in units]
+    lines += [f"{code},{name},district,{province['code']},1976-01-01,2025-06-30,"
+              for _, code, name in units]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -112,6 +113,7 @@ def derive(src: Path, dst: Path, code: str, name: str, period: Period) -> Path:
 
 def _rename(xml: str, old_code: str, old_name: str, code: str, name: str,
             period: Period) -> str:
+    """The unit's name and code, its cooperatives' and unions' ids, and the period label."""
     xml = xml.replace(old_name, name).replace(BASE.label_vi, period.label_vi)
     xml = xml.replace(f"<t>{old_code}</t>", f"<t>{code}</t>")
     xml = re.sub(rf"<t>(05|55){old_code}(\d{{5}}(?:-\d{{3}})?)</t>", rf"<t>\g<1>{code}\g<2></t>",
@@ -150,10 +152,10 @@ def _province_names() -> dict[str, str]:
     return dict(load_reporting_units()[["code", "name"]].values)
 
 
-def copy_inbox(source: Path, inbox: Path, limit: int | None = None) -> list[Path]:
-    """A fresh inbox holding the returns of `source` (submission times kept)."""
+def copy_inbox(source: Path, inbox: Path) -> list[Path]:
+    """An inbox holding the returns of `source` (submission times kept)."""
     inbox.mkdir(parents=True, exist_ok=True)
-    return [Path(shutil.copy2(p, inbox / p.name)) for p in sorted(source.glob("*.xlsx"))[:limit]]
+    return [Path(shutil.copy2(p, inbox / p.name)) for p in files_of(source)]
 
 
 def files_of(folder: Path) -> list[Path]:

@@ -7,8 +7,8 @@ ten half-years of national history and one night on top of it.
     python benchmarks/national.py --write docs/benchmarks.md --cache /tmp/htx-bench
 
 Scales (benchmarks/inboxes.py): province = the demo province (12 returns); national = 708
-reporting units of their own (the demo province over 59 seeds, renamed), about 75
-cooperatives each, one half-year; history = the national scale over 2019S1 … 2023S2, one
+reporting units of their own (the demo province over 59 seeds, renamed), 76
+cooperatives per return on average, one half-year; history = the national scale over 2019S1 … 2023S2, one
 run per period into one warehouse; night = 12 new returns (2024S1) on top of that history.
 
 Measurements: the floor reads every cell of every sheet once with python-calamine, nothing
@@ -86,6 +86,7 @@ def usual(files: list[str]) -> dict:
     import duckdb
     import pandas as pd
     import pandera.errors
+
     from contracts.return_form import ROSTER
     from contracts.schemas import sheet_schema
 
@@ -344,7 +345,8 @@ def verdicts(r: dict, smoke: bool) -> str:
     for name, a, b in (("project / floor", "project", "floor"),
                        ("usual approach / project", "usual", "project")):
         values = [ratio(f"{s} {a}", f"{s} {b}") for s in ("province", "national")]
-        lines.append(f"| {name} | " + " | ".join(f"{v:.1f}×" if v else "—" for v in values) + " |")
+        shown = " | ".join(f"{v:.1f}×" if v else "—" for v in values)
+        lines.append(f"| {name} | {shown} |")
     night = ratio("night", "province project")
     lines.append(f"| incremental night / province first run | {night:.1f}× | |" if night
                  else "| incremental night / province first run | — | |")
@@ -390,9 +392,9 @@ def findings(r: dict) -> str:
                      f"{seconds(per_run[-1])} s (the last loads into {len(per_run) - 1} "
                      "periods already stored).")
     if "profile" in r:
-        lines += ["", f"Profile (cProfile, every tenth national return, "
-                  f"{seconds(r['profile']['total'])} s profiled), the project's functions by "
-                  "cumulative time:", "", "| function | cumulative s |", "| --- | ---: |"]
+        lines += ["", (f"Profile (cProfile, every tenth national return, "
+                       f"{seconds(r['profile']['total'])} s profiled), the project's functions "
+                       "by cumulative time:"), "", "| function | cumulative s |", "| --- | ---: |"]
         lines += [f"| `{name}` | {seconds(ct)} |" for ct, name in r["profile"]["top"]]
     return "\n".join(lines)
 
@@ -410,9 +412,10 @@ def machine() -> str:
 
 def report(rows: list[dict], r: dict, repeat: int, smoke: bool, elapsed: float) -> str:
     return "\n\n".join(filter(None, [
-        f"Machine: {machine()}.", f"Date: {dt.date.today().isoformat()}; whole benchmark "
-        f"{elapsed / 60:.1f} min; median of up to {repeat} run(s) per measurement (large "
-        f"scales stop after {LARGE_BUDGET} s of repetitions; history runs once).",
+        f"Machine: {machine()}.",
+        (f"Date: {dt.date.today().isoformat()}; whole benchmark {elapsed / 60:.1f} min; median "
+         f"of up to {repeat} run(s) per measurement (large scales stop after {LARGE_BUDGET} s "
+         "of repetitions; history runs once)."),
         table(rows), verdicts(r, smoke), findings(r)]))
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from contracts.return_form import ROSTER, UNIONS
-from transforms.failures import failures_frame
+from transforms.failures import FAILURE_COLUMNS, failure_record
 from transforms.inbox import IncomingFile
 from transforms.returns import ReturnRead
 
@@ -33,32 +34,38 @@ def submission_record(file: IncomingFile, read: ReturnRead, archived: str, run_i
     }
 
 
-def sheet_rows(file: IncomingFile, read: ReturnRead, sheet_name: str) -> pd.DataFrame | None:
-    """A table sheet's typed rows with their provenance (file hash, sheet, row)."""
-    frame = read.frames.get(sheet_name)
-    if frame is None:
-        return None
-    return (frame.rename(columns={"_row": "source_row"})
-            .assign(file_hash=file.sha256, sheet=read.tables[sheet_name].grid_name))
+def sheet_rows(items: list[tuple[IncomingFile, ReturnRead, str]], sheet_name: str
+               ) -> pd.DataFrame:
+    """A table sheet's typed rows of every file, with their provenance (file hash, sheet,
+    row): one concatenation, provenance added once (not a copy per file)."""
+    held = [(f, r) for f, r, _ in items if sheet_name in r.frames]
+    frames = [r.frames[sheet_name] for _, r in held]
+    if not any(len(frame) for frame in frames):
+        return pd.DataFrame()
+    stacked = pd.concat(frames, ignore_index=True).rename(columns={"_row": "source_row"})
+    lengths = [len(frame) for frame in frames]
+    stacked["file_hash"] = np.repeat([f.sha256 for f, _ in held], lengths)
+    stacked["sheet"] = np.repeat([r.tables[sheet_name].grid_name for _, r in held], lengths)
+    return stacked
 
 
-def with_context(failures: pd.DataFrame, read: ReturnRead) -> pd.DataFrame:
-    return failures.assign(district_code=read.unit_code,
-                           period=read.period.code if read.period else None)
+def context(read: ReturnRead) -> dict:
+    """Where a file's failures belong: its district and period, as read from its cover."""
+    return {"district_code": read.unit_code, "period": read.period.code if read.period else None}
 
 
 def to_batch(items: list[tuple[IncomingFile, ReturnRead, str]], run_id: str) -> LoadBatch:
     """(file, its read, its archived path) for each new file -> the frames to load."""
     subs = [submission_record(f, r, a, run_id) for f, r, a in items]
-    coops = [x for f, r, _ in items if (x := sheet_rows(f, r, ROSTER.name)) is not None]
-    unions = [x for f, r, _ in items if (x := sheet_rows(f, r, UNIONS.name)) is not None]
     totals = [r.totals.assign(file_hash=f.sha256) for f, r, _ in items
               if ROSTER.name in r.frames and not r.totals.empty]
-    fails = [with_context(failures_frame(r.failures, f.sha256), r) for f, r, _ in items]
+    fails = pd.DataFrame([failure_record(x, f.sha256) | context(r)
+                          for f, r, _ in items for x in r.failures],
+                         columns=[*FAILURE_COLUMNS, "district_code", "period"])
     checks = [pd.DataFrame(r.rule_checks).assign(file_hash=f.sha256) for f, r, _ in items
               if r.rule_checks]
-    return LoadBatch(pd.DataFrame(subs), _concat(coops), _concat(unions), _concat(totals),
-                     _concat(fails), _concat(checks))
+    return LoadBatch(pd.DataFrame(subs), sheet_rows(items, ROSTER.name),
+                     sheet_rows(items, UNIONS.name), _concat(totals), fails, _concat(checks))
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:

@@ -74,27 +74,19 @@ def vi_number(value: float, digits: int = 2) -> str:
     return text.replace(",", " ").replace(".", ",").replace(" ", ".")
 
 
-def failures_frame(failures: list[Failure], file_hash: str) -> pd.DataFrame:
-    """The failures of one file as rows of quality.validation_failures (without context)."""
-    return pd.DataFrame(
-        [
-            {
-                "failure_id": f.failure_id(file_hash),
-                "file_hash": file_hash,
-                "sheet": f.sheet,
-                "row_number": f.row,
-                "column_name": f.column,
-                "cell": f.cell,
-                "rule_code": f.rule,
-                "severity": f.severity,
-                "value_found": f.value,
-                "message_vi": f.message("vi"),
-                "message_en": f.message("en"),
-            }
-            for f in failures
-        ],
-        columns=FAILURE_COLUMNS,
-    )
+def failures_frame(failures: list[Failure], file_hash: str, **context) -> pd.DataFrame:
+    """The failures of one file as rows of quality.validation_failures; `context` adds
+    columns (district_code, period)."""
+    return pd.DataFrame([failure_record(f, file_hash) | context for f in failures],
+                        columns=[*FAILURE_COLUMNS, *context])
+
+
+def failure_record(f: Failure, file_hash: str) -> dict:
+    """One failure as a row of quality.validation_failures (without district and period)."""
+    return {"failure_id": f.failure_id(file_hash), "file_hash": file_hash, "sheet": f.sheet,
+            "row_number": f.row, "column_name": f.column, "cell": f.cell, "rule_code": f.rule,
+            "severity": f.severity, "value_found": f.value, "message_vi": f.message("vi"),
+            "message_en": f.message("en")}
 
 
 FAILURE_COLUMNS = ["failure_id", "file_hash", "sheet", "row_number", "column_name", "cell",

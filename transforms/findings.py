@@ -68,9 +68,9 @@ def findings_frame(found: list[tuple], reads: dict[str, ReturnRead]) -> pd.DataF
     frames = []
     for file_hash in dict.fromkeys(h for h, _ in found):
         read = reads[file_hash]
-        frame = failures_frame([f for h, f in found if h == file_hash], file_hash)
-        frames.append(frame.assign(district_code=read.unit_code,
-                                   period=read.period.code if read.period else None))
+        frames.append(failures_frame([f for h, f in found if h == file_hash], file_hash,
+                                     district_code=read.unit_code,
+                                     period=read.period.code if read.period else None))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 

@@ -399,6 +399,18 @@ def findings(r: dict) -> str:
     return "\n".join(lines)
 
 
+def busy_cpu_seconds() -> tuple[float, float]:
+    """(CPU seconds the whole machine has been busy, of which this process and its waited-for
+    descendants), so far: the difference says whether anything else ran meanwhile."""
+    import resource
+
+    ticks = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    busy = (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")  # less idle, iowait
+    ours = sum(u.ru_utime + u.ru_stime for u in (resource.getrusage(resource.RUSAGE_SELF),
+                                                  resource.getrusage(resource.RUSAGE_CHILDREN)))
+    return busy, ours
+
+
 def machine() -> str:
     memory = int(Path("/proc/meminfo").read_text().split()[1]) / 2**20
     cpu = next((line.split(":", 1)[1].strip() for line in
@@ -410,12 +422,15 @@ def machine() -> str:
             f"{memory:.1f} GB memory; Python {platform.python_version()}; {libs}")
 
 
-def report(rows: list[dict], r: dict, repeat: int, smoke: bool, elapsed: float) -> str:
+def report(rows: list[dict], r: dict, repeat: int, smoke: bool, elapsed: float,
+           others: float) -> str:
     return "\n\n".join(filter(None, [
         f"Machine: {machine()}.",
         (f"Date: {dt.date.today().isoformat()}; whole benchmark {elapsed / 60:.1f} min; median "
          f"of up to {repeat} run(s) per measurement (large scales stop after {LARGE_BUDGET} s "
-         "of repetitions; history runs once)."),
+         f"of repetitions; history runs once); other processes kept the machine busy "
+         f"{others:.0f} CPU-s meanwhile ({100 * others / (elapsed * os.cpu_count()):.0f}% of "
+         "its capacity)."),
         table(rows), verdicts(r, smoke), findings(r)]))
 
 
@@ -437,11 +452,13 @@ def main(argv: list[str] | None = None) -> int:
             resource.RUSAGE_SELF).ru_maxrss}, default=str))
         return 0
     repeat = 1 if args.smoke else args.repeat
-    start = time.perf_counter()
+    start, (busy, ours) = time.perf_counter(), busy_cpu_seconds()
     with tempfile.TemporaryDirectory(prefix="htx-bench-") as tmp:
         TMP = tmp
         table_rows, results = benchmark(args.cache or Path(tmp) / "cache", repeat, args.smoke)
-        text = report(table_rows, results, repeat, args.smoke, time.perf_counter() - start)
+    busy_after, ours_after = busy_cpu_seconds()
+    others = max(0.0, (busy_after - busy) - (ours_after - ours))
+    text = report(table_rows, results, repeat, args.smoke, time.perf_counter() - start, others)
     print(text)
     if args.write:
         command = " ".join(["python benchmarks/national.py", *(argv or sys.argv[1:])])

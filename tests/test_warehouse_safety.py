@@ -278,3 +278,13 @@ def test_a_second_run_while_one_works_stops_at_once(tmp_path):
     with run_lock(tmp_path / "w.duckdb"):
         with pytest.raises(RuntimeError, match="another run"):
             run(tmp_path)
+
+
+def test_a_unit_list_where_no_unit_has_ended_still_reads(tmp_path):
+    units = tmp_path / "units.csv"
+    units.write_text("code,name,level,parent_code,valid_from,valid_to,aliases\n"
+                     "14,Tỉnh Sơn La,province,,1976-01-01,,\n"
+                     "125,Huyện Mai Sơn,district,14,1976-01-01,,Mai Sơn\n", encoding="utf-8")
+    deliver(tmp_path, [base_return(tmp_path, "r.xlsx")])
+    run(tmp_path, reporting_units=units)
+    assert submissions(tmp_path) == [("r.xlsx", 1, "accepted")]

@@ -24,7 +24,8 @@ def bare_name(name: object) -> str:
 
 def units_valid_on(units: pd.DataFrame, day: dt.date) -> pd.DataFrame:
     """The units valid on `day` (valid_from <= day <= valid_to, open-ended when empty)."""
-    valid_to = units["valid_to"].map(lambda d: d if isinstance(d, dt.date) else dt.date.max)
+    valid_to = units["valid_to"].map(
+        lambda d: dt.date.max if pd.isna(d) else (d.date() if isinstance(d, dt.datetime) else d))
     return units[(units["valid_from"] <= day) & (valid_to >= day)]
 
 

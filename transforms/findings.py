@@ -8,6 +8,7 @@ import re
 import pandas as pd
 
 from contracts.return_form import ROSTER
+from transforms.batch import context
 from transforms.failures import Failure, cell_ref, failures_frame, show
 from transforms.returns import ReturnRead
 
@@ -67,10 +68,8 @@ def findings_frame(found: list[tuple], reads: dict[str, ReturnRead]) -> pd.DataF
     """(file hash, failure) pairs as rows of quality.validation_failures."""
     frames = []
     for file_hash in dict.fromkeys(h for h, _ in found):
-        read = reads[file_hash]
         frames.append(failures_frame([f for h, f in found if h == file_hash], file_hash,
-                                     district_code=read.unit_code,
-                                     period=read.period.code if read.period else None))
+                                     **context(reads[file_hash])))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 

@@ -25,11 +25,29 @@ MIN_MEMBERS = 5
 
 @dataclass(frozen=True)
 class RowContext:
-    """What a row rule may need besides the row: the period's bounds, known unions."""
+    """What a row rule may need besides the row: the period's bounds, known unions.
 
-    period_start: pd.Timestamp
-    period_end: pd.Timestamp
-    known_unions: frozenset[str] = frozenset()
+    For one return each is a single value. For many returns checked at once each is a
+    Series with one value per row (that row's return's), aligned with the rows; `at`
+    narrows it to the rows a rule looks at."""
+
+    period_start: pd.Timestamp | pd.Series
+    period_end: pd.Timestamp | pd.Series
+    known_unions: frozenset[str] | pd.Series = frozenset()
+
+    def knows(self, unions: pd.Series) -> pd.Series:
+        """True where a union id is known (to the warehouse or in the return itself)."""
+        if isinstance(self.known_unions, pd.Series):
+            return pd.Series([u in known for u, known in zip(unions, self.known_unions)],
+                             index=unions.index, dtype=bool)
+        return unions.isin(list(self.known_unions))
+
+    def at(self, index: pd.Index) -> RowContext:
+        """This context for the rows `index` only."""
+        def narrow(value):
+            return value.loc[index] if isinstance(value, pd.Series) else value
+        return RowContext(narrow(self.period_start), narrow(self.period_end),
+                          narrow(self.known_unions))
 
 
 @dataclass(frozen=True)
@@ -204,7 +222,7 @@ RULES: tuple[Rule, ...] = (
          "the union to DS_LHHTX or correct the number.",
          "A cooperative names a union that is not known.",
          sheet="DS_HTX", field="union_id", operands=("union_id",),
-         fails=lambda df, ctx: ~df["union_id"].isin(list(ctx.known_unions)),
+         fails=lambda df, ctx: ~ctx.knows(df["union_id"]),
          only_when_present=True),
     # --- the return as a whole ---------------------------------------------------------------
     Rule("TOTAL_MISMATCH", "error", "return",

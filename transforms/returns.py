@@ -33,8 +33,10 @@ from transforms.shape import (
 from transforms.units import resolve_unit, units_valid_on
 from transforms.validate import (
     Part,
-    row_rule_failures,
+    has_row_rules,
+    row_rule_failures_many,
     schema_failures_many,
+    stack,
     task_count_failure,
 )
 from transforms.workbook import Grid, UnreadableFile, read_book
@@ -222,15 +224,25 @@ def validate_return(result: ReturnRead, known_unions: frozenset[str]) -> ReturnR
 
 
 def validate_returns(reads: list[ReturnRead], known_unions: frozenset[str]) -> list[ReturnRead]:
-    """Validate many returns: each sheet's pandera schema once over all of them, then each
-    return's row rules and work-programme count."""
+    """Validate many returns: each sheet's pandera schema and row rules once over all of
+    them (a call costs milliseconds of fixed overhead, so never one per file), then each
+    return's work-programme count."""
     for sheet in (s for s in RETURN_FORM if s.layout == "table"):
         holders = [r for r in reads if sheet.name in r.frames]
         parts = [_part(r, sheet.name) for r in holders]
-        for read, failures in zip(holders, schema_failures_many(parts, sheet)):
+        stacked = stack(parts) if parts else None
+        for read, failures in zip(holders, schema_failures_many(parts, sheet, stacked)):
             read.failures += failures
+        dated = [i for i, r in enumerate(holders) if r.period is not None]  # rules need it
+        if dated and has_row_rules(sheet):
+            rows = stacked[stacked["_part"].isin(dated)].assign(
+                _part=lambda df: df["_part"].map({p: n for n, p in enumerate(dated)}))
+            contexts = [_context(holders[i], known_unions) for i in dated]
+            found = row_rule_failures_many([parts[i] for i in dated], sheet, contexts, rows)
+            for i, (failures, rule_checks) in zip(dated, found):
+                holders[i].failures += failures
+                holders[i].rule_checks += rule_checks
     for read in reads:
-        _row_rules(read, known_unions)
         _task_count(read)
     return reads
 
@@ -241,16 +253,13 @@ def _part(read: ReturnRead, sheet_name: str) -> Part:
     return Part(read.frames[sheet_name], table.grid_name, table.columns, unreadable)
 
 
-def _row_rules(result: ReturnRead, known_unions: frozenset[str]) -> None:
-    if ROSTER.name not in result.frames or result.period is None:
-        return
-    own = result.frames.get(UNIONS.name, pd.DataFrame({"union_id": []}))["union_id"]
-    context = RowContext(pd.Timestamp(result.period.start), pd.Timestamp(result.period.end),
-                         known_unions | frozenset(own.dropna()))
-    table = result.tables[ROSTER.name]
-    failures, result.rule_checks = row_rule_failures(
-        result.frames[ROSTER.name], ROSTER, table.grid_name, table.columns, context)
-    result.failures += failures
+def _context(read: ReturnRead, known_unions: frozenset[str]) -> RowContext:
+    """A return's row-rule context: its period, and the unions known to the warehouse or
+    listed in the return itself."""
+    unions = read.frames.get(UNIONS.name)
+    own = [] if unions is None else unions["union_id"].dropna().tolist()
+    return RowContext(pd.Timestamp(read.period.start), pd.Timestamp(read.period.end),
+                      known_unions | frozenset(own))
 
 
 def _task_count(result: ReturnRead) -> None:

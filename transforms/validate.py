@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
@@ -33,15 +34,15 @@ def schema_failures(frame: pd.DataFrame, sheet: Sheet, grid_name: str,
     return schema_failures_many([Part(frame, grid_name, columns, frozenset(already))], sheet)[0]
 
 
-def schema_failures_many(parts: list[Part], sheet: Sheet) -> list[list[Failure]]:
+def schema_failures_many(parts: list[Part], sheet: Sheet,
+                         stacked: pd.DataFrame | None = None) -> list[list[Failure]]:
     """One pandera validation over every file's rows of a sheet (a call costs milliseconds
     of fixed overhead, so never one per file); fields unique within a return are checked
     per file apart. Returns each part's failures."""
     out: list[list[Failure]] = [[] for _ in parts]
     if not parts:
         return out
-    stacked = pd.concat([p.frame.assign(_part=i) for i, p in enumerate(parts)],
-                        ignore_index=True)
+    stacked = stack(parts) if stacked is None else stacked
     for case in _failure_cases(stacked, sheet).itertuples(index=False):
         if pd.isna(case.index):
             continue
@@ -97,20 +98,61 @@ def row_rule_failures(frame: pd.DataFrame, sheet: Sheet, grid_name: str,
     """Every row rule of the catalogue that applies to this sheet, on rows whose operands
     are all present: a missing operand skips the rule for that row, never counts as zero.
     Also, per rule, how many rows it checked and skipped, so skipping is visible."""
-    failures, checks = [], []
+    return row_rule_failures_many([Part(frame, grid_name, columns)], sheet, [context])[0]
+
+
+def row_rule_failures_many(parts: list[Part], sheet: Sheet, contexts: list[RowContext],
+                           stacked: pd.DataFrame | None = None
+                           ) -> list[tuple[list[Failure], list[dict]]]:
+    """row_rule_failures of many returns (each with its own context), every rule evaluated
+    once over all their rows: per return, (failures, rows checked and skipped per rule)."""
+    out: list[tuple[list[Failure], list[dict]]] = [([], []) for _ in parts]
+    if not parts:
+        return out
+    stacked = stack(parts) if stacked is None else stacked
+    context = _per_row(stacked, contexts)
+    sizes = stacked.groupby("_part").size().reindex(range(len(parts)), fill_value=0)
     for rule in (r for r in ROW_RULES if r.sheet == sheet.name):
-        if not set(rule.operands) <= set(frame.columns) or rule.field not in columns:
+        if not set(rule.operands) <= set(stacked.columns):
             continue
-        operands = frame[list(rule.operands)]
+        operands = stacked[list(rule.operands)]
         present = operands.notna().all(axis=1)
-        fails = rule.fails(operands[present], context).fillna(False).astype(bool)
-        failing = fails[fails.to_numpy()].index
-        failures += [_row_failure(rule, grid_name, columns, frame.loc[i], context)
-                     for i in failing]
-        skipped = 0 if rule.only_when_present else int((~present).sum())
-        checks.append({"rule_code": rule.code, "rows_checked": int(present.sum()),
-                       "rows_skipped": skipped})
-    return failures, checks
+        rows = present[present.to_numpy()].index
+        fails = rule.fails(operands.loc[rows], context.at(rows)).fillna(False).astype(bool)
+        for i in fails.index[fails.to_numpy()]:
+            p = int(stacked.at[i, "_part"])
+            if rule.field in parts[p].columns:
+                out[p][0].append(_row_failure(rule, parts[p].grid_name, parts[p].columns,
+                                              stacked.loc[i], contexts[p]))
+        checked = present.groupby(stacked["_part"]).sum().reindex(sizes.index, fill_value=0)
+        for p, part in enumerate(parts):
+            if rule.field in part.columns:
+                skipped = 0 if rule.only_when_present else int(sizes[p] - checked[p])
+                out[p][1].append({"rule_code": rule.code, "rows_checked": int(checked[p]),
+                                  "rows_skipped": skipped})
+    return out
+
+
+def has_row_rules(sheet: Sheet) -> bool:
+    return any(r.sheet == sheet.name for r in ROW_RULES)
+
+
+def stack(parts: list[Part]) -> pd.DataFrame:
+    """Every part's rows in one frame, `_part` saying whose."""
+    stacked = pd.concat([p.frame for p in parts], ignore_index=True)
+    stacked["_part"] = np.repeat(np.arange(len(parts)), [len(p.frame) for p in parts])
+    return stacked
+
+
+def _per_row(stacked: pd.DataFrame, contexts: list[RowContext]) -> RowContext:
+    """The contexts of the parts as one context with a value per stacked row."""
+    parts = stacked["_part"].to_numpy()
+
+    def column(values: list) -> pd.Series:
+        return pd.Series([values[p] for p in parts], index=stacked.index)
+    return RowContext(column([c.period_start for c in contexts]),
+                      column([c.period_end for c in contexts]),
+                      column([c.known_unions for c in contexts]))
 
 
 def _row_failure(rule: Rule, grid_name: str, columns: dict[str, int], row: pd.Series,

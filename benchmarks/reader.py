@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 from contracts.reference import load_reporting_units  # noqa: E402
 from transforms.demo_province import write_demo_returns  # noqa: E402
 from transforms.periods import period_from_code  # noqa: E402
-from transforms.returns import read_return, validate_return  # noqa: E402
+from transforms.returns import read_return, validate_returns  # noqa: E402
 from transforms.units import reporting_units  # noqa: E402
 
 PERIOD = period_from_code("2023")
@@ -56,11 +56,8 @@ def bare_calamine(files: list[Path]) -> int:
 
 def project_reader(files: list[Path]) -> int:
     units = reporting_units(load_reporting_units())
-    rows = 0
-    for path in files:
-        read = validate_return(read_return(path, units), frozenset())
-        rows += len(read.frames.get("DS_HTX", ()))
-    return rows
+    reads = validate_returns([read_return(path, units) for path in files], frozenset())
+    return sum(len(read.columns.get("DS_HTX", {}).get("_row", ())) for read in reads)
 
 
 def median_seconds(fn, files: list[Path], repeat: int) -> tuple[float, int]:
@@ -85,9 +82,9 @@ STAGES = {  # function name in transforms/ -> what it does
     "unicode_grids": "legacy-encoding pass",
     "assign_sheets": "finding sheets",
     "locate_header": "finding headers",
-    "typed_frame": "parsing cells",
-    "schema_failures": "pandera validation",
-    "row_rule_failures": "row rules",
+    "typed_columns": "parsing cells",
+    "schema_failures_many": "pandera validation",
+    "row_rule_failures_many": "row rules",
 }
 
 

@@ -10,7 +10,8 @@ import pandas as pd
 from contracts.return_form import ROSTER, UNIONS
 from transforms.failures import FAILURE_COLUMNS, failure_record
 from transforms.inbox import IncomingFile
-from transforms.returns import ReturnRead
+from transforms.parse import columns_frame
+from transforms.returns import DECLARED_COLUMNS, ReturnRead
 
 
 @dataclass
@@ -37,13 +38,14 @@ def submission_record(file: IncomingFile, read: ReturnRead, archived: str, run_i
 def sheet_rows(items: list[tuple[IncomingFile, ReturnRead, str]], sheet_name: str
                ) -> pd.DataFrame:
     """A table sheet's typed rows of every file, with their provenance (file hash, sheet,
-    row): one concatenation, provenance added once (not a copy per file)."""
-    held = [(f, r) for f, r, _ in items if sheet_name in r.frames]
-    frames = [r.frames[sheet_name] for _, r in held]
-    if not any(len(frame) for frame in frames):
+    row): one frame built from every file's columns, provenance added once."""
+    held = [(f, r) for f, r, _ in items if sheet_name in r.columns]
+    lengths = [len(r.columns[sheet_name]["_row"]) for _, r in held]
+    if not any(lengths):
         return pd.DataFrame()
-    stacked = pd.concat(frames, ignore_index=True).rename(columns={"_row": "source_row"})
-    lengths = [len(frame) for frame in frames]
+    sheet = held[0][1].tables[sheet_name].sheet
+    stacked = columns_frame(sheet, [r.columns[sheet_name] for _, r in held])
+    stacked = stacked.rename(columns={"_row": "source_row"})
     stacked["file_hash"] = np.repeat([f.sha256 for f, _ in held], lengths)
     stacked["sheet"] = np.repeat([r.tables[sheet_name].grid_name for _, r in held], lengths)
     return stacked
@@ -57,17 +59,14 @@ def context(read: ReturnRead) -> dict:
 def to_batch(items: list[tuple[IncomingFile, ReturnRead, str]], run_id: str) -> LoadBatch:
     """(file, its read, its archived path) for each new file -> the frames to load."""
     subs = [submission_record(f, r, a, run_id) for f, r, a in items]
-    totals = [r.totals.assign(file_hash=f.sha256) for f, r, _ in items
-              if ROSTER.name in r.frames and not r.totals.empty]
+    totals = pd.DataFrame([d | {"file_hash": f.sha256} for f, r, _ in items
+                           if ROSTER.name in r.columns for d in r.declared],
+                          columns=[*DECLARED_COLUMNS, "file_hash"])
     fails = pd.DataFrame([failure_record(x, f.sha256) | context(r)
                           for f, r, _ in items for x in r.failures],
                          columns=[*FAILURE_COLUMNS, "district_code", "period"])
-    checks = [pd.DataFrame(r.rule_checks).assign(file_hash=f.sha256) for f, r, _ in items
-              if r.rule_checks]
+    checks = pd.DataFrame([c | {"file_hash": f.sha256} for f, r, _ in items
+                           for c in r.rule_checks])
     return LoadBatch(pd.DataFrame(subs), sheet_rows(items, ROSTER.name),
-                     sheet_rows(items, UNIONS.name), _concat(totals), fails, _concat(checks))
+                     sheet_rows(items, UNIONS.name), totals, fails, checks)
 
-
-def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    frames = [f for f in frames if not f.empty]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()

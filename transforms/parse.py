@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from contracts.fields import Field
+from contracts.fields import Field, Sheet
 from contracts.units import CONVERSIONS
 from transforms import cells
 from transforms.failures import Failure, cell_ref, show
@@ -60,9 +60,16 @@ def parse_value(f: Field, raw: object, sheet: str, row: int, column: int | None,
 
 def typed_frame(table: Table) -> tuple[pd.DataFrame, list[Failure]]:
     """The table's stored fields parsed to their dtypes, plus `_row`; and the failures."""
+    columns, failures = typed_columns(table)
+    return columns_frame(table.sheet, [columns]), failures
+
+
+def typed_columns(table: Table) -> tuple[dict[str, list], list[Failure]]:
+    """typed_frame as plain lists (field -> values, and `_row`): a return's few rows are
+    turned into pandas only together with every other return's (columns_frame)."""
     failures: list[Failure] = []
-    columns: dict[str, pd.Series] = {}
-    rows = table.frame["_row"].tolist()
+    rows = table.raw["_row"]
+    columns: dict[str, list] = {}
     for f in table.sheet.stored_fields:
         factor = unit_factor(f, table.units.get(f.name))
         column = table.columns.get(f.name)
@@ -71,16 +78,24 @@ def typed_frame(table: Table) -> tuple[pd.DataFrame, list[Failure]]:
                 "HEADER_UNIT_UNKNOWN", table.grid_name, table.header_row, f.name,
                 cell_ref(table.grid_name, table.header_row, column), table.units[f.name],
                 {"header": f.header, "unit": f.unit}))
-        values = []
-        for raw, row in zip(table.frame[f.name].tolist(), rows):
+        values = columns[f.name] = []
+        for raw, row in zip(table.raw[f.name], rows):
             value, failure = parse_value(f, raw, table.grid_name, row, column, factor or 1.0)
             values.append(value)
             if failure:
                 failures.append(failure)
-        columns[f.name] = pd.Series(values, dtype=f.dtype if f.kind != "date" else object)
-    frame = pd.DataFrame(columns)
-    for f in table.sheet.stored_fields:
+    columns["_row"] = rows
+    return columns, failures
+
+
+def columns_frame(sheet: Sheet, parts: list[dict[str, list]]) -> pd.DataFrame:
+    """One frame of the typed columns of one or many returns, each field in its dtype."""
+    def joined(name: str) -> list:
+        return [v for part in parts for v in part[name]]
+    frame = pd.DataFrame({f.name: pd.Series(joined(f.name), dtype=object if f.kind == "date"
+                                            else f.dtype) for f in sheet.stored_fields})
+    for f in sheet.stored_fields:
         if f.kind == "date":
             frame[f.name] = pd.to_datetime(frame[f.name]).astype(f.dtype)
-    frame["_row"] = pd.Series(rows, dtype="Int64")
-    return frame, failures
+    frame["_row"] = pd.Series(joined("_row"), dtype="Int64")
+    return frame

@@ -1,4 +1,4 @@
-"""One district return, from its file to typed frames and the failures found on the way.
+"""One district return, from its file to typed columns and the failures found on the way.
 
 `read_return` does everything that needs only the file; `validate_return` adds what needs
 the warehouse's knowledge (unions already known). Neither raises on bad input: a file that
@@ -20,7 +20,7 @@ from transforms.decode import decode_grid
 from transforms.failures import Failure, cell_ref, show
 from transforms.fonts import cell_fonts, declared_encoding, declared_fonts
 from transforms.parallel import parallel_map
-from transforms.parse import parse_value, typed_frame
+from transforms.parse import columns_frame, parse_value, typed_columns
 from transforms.periods import Period, parse_period
 from transforms.shape import (
     Table,
@@ -42,6 +42,9 @@ from transforms.validate import (
 from transforms.workbook import Grid, UnreadableFile, read_book
 
 
+DECLARED_COLUMNS = ["field", "header", "indicator_code", "sector", "declared", "cell"]
+
+
 @dataclass
 class ReturnRead:
     """What one file holds once read and checked."""
@@ -52,14 +55,27 @@ class ReturnRead:
     period: Period | None = None
     cover: dict[str, object] = field(default_factory=dict)
     tables: dict[str, Table] = field(default_factory=dict)  # sheet name -> raw table
-    frames: dict[str, pd.DataFrame] = field(default_factory=dict)  # sheet name -> typed
-    totals: pd.DataFrame = field(default_factory=pd.DataFrame)  # declared Tong_hop figures
+    # sheet name -> typed columns (field -> values, and `_row`), see parse.typed_columns
+    columns: dict[str, dict[str, list]] = field(default_factory=dict)
+    declared: list[dict] = field(default_factory=list)  # Tong_hop figures, DECLARED_COLUMNS
     failures: list[Failure] = field(default_factory=list)
     rule_checks: list[dict] = field(default_factory=list)  # row rules: rows checked/skipped
 
     @property
     def has_errors(self) -> bool:
         return any(f.severity == "error" for f in self.failures)
+
+    @property
+    def totals(self) -> pd.DataFrame:
+        """The figures the return declares in Tong_hop, one row each."""
+        return pd.DataFrame(self.declared, columns=DECLARED_COLUMNS)
+
+    @property
+    def frames(self) -> dict[str, pd.DataFrame]:
+        """Each table sheet's typed rows as a frame (built on demand: a run stacks the
+        columns of all its returns instead)."""
+        return {name: columns_frame(self.tables[name].sheet, [columns])
+                for name, columns in self.columns.items()}
 
 
 def read_return(path: Path, units: pd.DataFrame, file_name: str | None = None) -> ReturnRead:
@@ -190,8 +206,8 @@ def _read_tables(result: ReturnRead, sheets: dict[str, Grid]) -> None:
                     params={"header": f.header}) for f in table.missing_required]
         if table.missing_required:
             continue
-        frame, failures = typed_frame(table)
-        result.tables[sheet.name], result.frames[sheet.name] = table, frame
+        columns, failures = typed_columns(table)
+        result.tables[sheet.name], result.columns[sheet.name] = table, columns
         result.failures += failures
 
 
@@ -214,8 +230,7 @@ def _read_totals(result: ReturnRead, grid: Grid | None) -> None:
         elif value is not None and f.reconciles:
             records.append({"field": name, "header": f.header, "indicator_code": f.reconciles[0],
                             "sector": f.reconciles[1], "declared": float(value), "cell": where})
-    result.totals = pd.DataFrame(records, columns=[
-        "field", "header", "indicator_code", "sector", "declared", "cell"])
+    result.declared = records
 
 
 def validate_return(result: ReturnRead, known_unions: frozenset[str]) -> ReturnRead:
@@ -228,9 +243,9 @@ def validate_returns(reads: list[ReturnRead], known_unions: frozenset[str]) -> l
     them (a call costs milliseconds of fixed overhead, so never one per file), then each
     return's work-programme count."""
     for sheet in (s for s in RETURN_FORM if s.layout == "table"):
-        holders = [r for r in reads if sheet.name in r.frames]
+        holders = [r for r in reads if sheet.name in r.columns]
         parts = [_part(r, sheet.name) for r in holders]
-        stacked = stack(parts) if parts else None
+        stacked = stack(parts, sheet) if parts else None
         for read, failures in zip(holders, schema_failures_many(parts, sheet, stacked)):
             read.failures += failures
         dated = [i for i, r in enumerate(holders) if r.period is not None]  # rules need it
@@ -250,14 +265,13 @@ def validate_returns(reads: list[ReturnRead], known_unions: frozenset[str]) -> l
 def _part(read: ReturnRead, sheet_name: str) -> Part:
     table = read.tables[sheet_name]
     unreadable = frozenset((f.row, f.column) for f in read.failures)
-    return Part(read.frames[sheet_name], table.grid_name, table.columns, unreadable)
+    return Part(read.columns[sheet_name], table.grid_name, table.columns, unreadable)
 
 
 def _context(read: ReturnRead, known_unions: frozenset[str]) -> RowContext:
     """A return's row-rule context: its period, and the unions known to the warehouse or
     listed in the return itself."""
-    unions = read.frames.get(UNIONS.name)
-    own = [] if unions is None else unions["union_id"].dropna().tolist()
+    own = [u for u in read.columns.get(UNIONS.name, {}).get("union_id", []) if u is not None]
     return RowContext(pd.Timestamp(read.period.start), pd.Timestamp(read.period.end),
                       known_unions | frozenset(own))
 
@@ -266,5 +280,5 @@ def _task_count(result: ReturnRead) -> None:
     if TASKS.name in result.tables:
         table = result.tables[TASKS.name]
         declared = declared_count(table.above, TASKS.extra["declared_count_label"])
-        result.failures += task_count_failure(declared, len(result.frames[TASKS.name]),
+        result.failures += task_count_failure(declared, len(result.columns[TASKS.name]["_row"]),
                                               table.grid_name)

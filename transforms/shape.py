@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-import pandas as pd
 
 from contracts.fields import Field, Sheet
 from contracts.units import CONVERSIONS
@@ -105,7 +104,7 @@ class Table:
     header_row: int  # 1-based
     columns: dict[str, int]  # field name -> 0-based column index
     units: dict[str, str] = field(default_factory=dict)  # field name -> unit as written
-    frame: pd.DataFrame = field(default_factory=pd.DataFrame)  # object columns + "_row"
+    raw: dict[str, list] = field(default_factory=dict)  # field -> cells as found, + "_row"
     above: list[list[object]] = field(default_factory=list)  # rows above the header
 
     @property
@@ -192,15 +191,11 @@ def read_table(grid: Grid, sheet: Sheet) -> Table | None:
     if body and _is_units_row(body[0], sheet):
         units = {**units, **_units_from_row(body[0], header.columns, sheet)}
         body, first = body[1:], first + 1
-    records = [
-        {**{name: _at(row, c) for name, c in header.columns.items()}, "_row": first + i}
-        for i, row in enumerate(body)
-        if not _is_skipped(row)
-    ]
-    names = [f.name for f in sheet.fields]
-    frame = pd.DataFrame(records, columns=[*names, "_row"], dtype=object)
-    return Table(sheet, grid.name, last, header.columns, units, frame,
-                 grid.rows[:header.row])
+    kept = [(first + i, row) for i, row in enumerate(body) if not _is_skipped(row)]
+    raw = {f.name: [_at(row, header.columns[f.name]) if f.name in header.columns else None
+                    for _, row in kept] for f in sheet.fields}
+    raw["_row"] = [n for n, _ in kept]
+    return Table(sheet, grid.name, last, header.columns, units, raw, grid.rows[:header.row])
 
 
 def _at(row: list[object], c: int) -> object:

@@ -4,6 +4,7 @@ reference list (names with or without their kind, 'Huyện Mai Sơn' = 'Mai Sơn
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 
 import pandas as pd
 
@@ -24,6 +25,10 @@ def bare_name(name: object) -> str:
 
 def units_valid_on(units: pd.DataFrame, day: dt.date) -> pd.DataFrame:
     """The units valid on `day` (valid_from <= day <= valid_to, open-ended when empty)."""
+    return _remembered(units, ("valid_on", day), lambda: _valid_on(units, day))
+
+
+def _valid_on(units: pd.DataFrame, day: dt.date) -> pd.DataFrame:
     valid_to = units["valid_to"].map(
         lambda d: dt.date.max if pd.isna(d) else (d.date() if isinstance(d, dt.datetime) else d))
     return units[(units["valid_from"] <= day) & (valid_to >= day)]
@@ -34,12 +39,36 @@ def resolve_unit(name: object, units: pd.DataFrame) -> str | None:
     Full names are tried before bare ones, so two units sharing a bare name (a city and a
     province both called 'Sơn La') resolve by their full names."""
     for normalize in (key, bare_name):
-        wanted = normalize(name)
-        for row in units.itertuples(index=False):
-            names = [row.name, *filter(None, str(row.aliases).split(";"))]
-            if wanted in {normalize(n) for n in names}:
-                return str(row.code)
+        index = _remembered(units, ("names", normalize), lambda: _names(units, normalize))
+        code = index.get(normalize(name))
+        if code is not None:
+            return code
     return None
+
+
+def _names(units: pd.DataFrame, normalize) -> dict[str, str]:
+    """Every unit's names and aliases, normalized -> code (the first unit listed wins)."""
+    index: dict[str, str] = {}
+    for row in units.itertuples(index=False):
+        for n in (row.name, *filter(None, str(row.aliases).split(";"))):
+            index.setdefault(normalize(n), str(row.code))
+    return index
+
+
+# What was derived from a units frame, kept while that frame lives: every return of a run
+# resolves its unit against the same frame, which would otherwise be scanned per return.
+_DERIVED: dict[int, tuple[weakref.ref, dict]] = {}
+
+
+def _remembered(units: pd.DataFrame, what: tuple, make):
+    ref, derived = _DERIVED.get(id(units), (None, None))
+    if ref is None or ref() is not units:
+        derived = {}
+        _DERIVED[id(units)] = (weakref.ref(units), derived)
+        weakref.finalize(units, _DERIVED.pop, id(units), None)
+    if what not in derived:
+        derived[what] = make()
+    return derived[what]
 
 
 def reporting_units(units: pd.DataFrame) -> pd.DataFrame:

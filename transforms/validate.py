@@ -15,14 +15,16 @@ from contracts.fields import Sheet
 from contracts.rules import ROW_RULES, RowContext, Rule
 from contracts.schemas import check_rule, sheet_schema
 from transforms.failures import Failure, cell_ref, show
+from transforms.parse import columns_frame
 
 
 @dataclass(frozen=True)
 class Part:
-    """One file's typed rows of one sheet, where they came from, and the cells (row,
-    field) already reported unreadable (an unreadable value is not also 'missing')."""
+    """One file's typed rows of one sheet (parse.typed_columns), where they came from,
+    and the cells (row, field) already reported unreadable (an unreadable value is not
+    also 'missing')."""
 
-    frame: pd.DataFrame
+    values: dict[str, list]
     grid_name: str
     columns: dict[str, int]
     already: frozenset = frozenset()
@@ -31,7 +33,8 @@ class Part:
 def schema_failures(frame: pd.DataFrame, sheet: Sheet, grid_name: str,
                     columns: dict[str, int], already: set[tuple[int, str]]) -> list[Failure]:
     """pandera's failure cases of one file's sheet, as failures."""
-    return schema_failures_many([Part(frame, grid_name, columns, frozenset(already))], sheet)[0]
+    part = Part(_as_columns(frame), grid_name, columns, frozenset(already))
+    return schema_failures_many([part], sheet)[0]
 
 
 def schema_failures_many(parts: list[Part], sheet: Sheet,
@@ -42,7 +45,7 @@ def schema_failures_many(parts: list[Part], sheet: Sheet,
     out: list[list[Failure]] = [[] for _ in parts]
     if not parts:
         return out
-    stacked = stack(parts) if stacked is None else stacked
+    stacked = stack(parts, sheet) if stacked is None else stacked
     for case in _failure_cases(stacked, sheet).itertuples(index=False):
         if pd.isna(case.index):
             continue
@@ -98,7 +101,8 @@ def row_rule_failures(frame: pd.DataFrame, sheet: Sheet, grid_name: str,
     """Every row rule of the catalogue that applies to this sheet, on rows whose operands
     are all present: a missing operand skips the rule for that row, never counts as zero.
     Also, per rule, how many rows it checked and skipped, so skipping is visible."""
-    return row_rule_failures_many([Part(frame, grid_name, columns)], sheet, [context])[0]
+    return row_rule_failures_many([Part(_as_columns(frame), grid_name, columns)], sheet,
+                                  [context])[0]
 
 
 def row_rule_failures_many(parts: list[Part], sheet: Sheet, contexts: list[RowContext],
@@ -109,7 +113,7 @@ def row_rule_failures_many(parts: list[Part], sheet: Sheet, contexts: list[RowCo
     out: list[tuple[list[Failure], list[dict]]] = [([], []) for _ in parts]
     if not parts:
         return out
-    stacked = stack(parts) if stacked is None else stacked
+    stacked = stack(parts, sheet) if stacked is None else stacked
     context = _per_row(stacked, contexts)
     sizes = stacked.groupby("_part").size().reindex(range(len(parts)), fill_value=0)
     for rule in (r for r in ROW_RULES if r.sheet == sheet.name):
@@ -137,11 +141,16 @@ def has_row_rules(sheet: Sheet) -> bool:
     return any(r.sheet == sheet.name for r in ROW_RULES)
 
 
-def stack(parts: list[Part]) -> pd.DataFrame:
+def stack(parts: list[Part], sheet: Sheet) -> pd.DataFrame:
     """Every part's rows in one frame, `_part` saying whose."""
-    stacked = pd.concat([p.frame for p in parts], ignore_index=True)
-    stacked["_part"] = np.repeat(np.arange(len(parts)), [len(p.frame) for p in parts])
+    stacked = columns_frame(sheet, [p.values for p in parts])
+    sizes = [len(p.values["_row"]) for p in parts]
+    stacked["_part"] = np.repeat(np.arange(len(parts)), sizes)
     return stacked
+
+
+def _as_columns(frame: pd.DataFrame) -> dict[str, list]:
+    return {name: frame[name].tolist() for name in frame.columns}
 
 
 def _per_row(stacked: pd.DataFrame, contexts: list[RowContext]) -> RowContext:

@@ -21,7 +21,8 @@ FONT_OF = {"tcvn3": ".VnTime", "vni": "VNI-Times"}
 
 
 def sheet_encoding(grid: Grid, declared: str | None) -> str | None:
-    votes = Counter(_detect(c) for row in grid.rows for c in row if _may_be_legacy(c))
+    votes = Counter(_detect(c) for row in grid.rows for c in row
+                    if type(c) is str and _may_be_legacy(c))
     votes.pop(None, None)
     if votes:
         (leader, n), *rest = votes.most_common()

@@ -8,7 +8,7 @@ cannot be read becomes a return with a FILE_UNREADABLE failure.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
@@ -207,7 +207,9 @@ def _read_tables(result: ReturnRead, sheets: dict[str, Grid]) -> None:
         if table.missing_required:
             continue
         columns, failures = typed_columns(table)
-        result.tables[sheet.name], result.columns[sheet.name] = table, columns
+        # the raw cells are parsed now: only the typed columns travel on
+        result.tables[sheet.name] = replace(table, raw={})
+        result.columns[sheet.name] = columns
         result.failures += failures
 
 

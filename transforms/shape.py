@@ -251,10 +251,16 @@ def _apply_everywhere(text: str, columns: dict[str, int], sheet: Sheet) -> dict[
 
 
 def _is_skipped(row: list[object]) -> bool:
-    cells = [c for c in row if not is_blank(c)]
+    """An empty row, or a total or breakdown row (its label among its first 3 cells)."""
+    cells = []
+    for c in row:
+        if not is_blank(c):
+            cells.append(c)
+            if len(cells) == 3:
+                break
     if not cells:
         return True
-    first_text = next((key(c) for c in cells[:3] if isinstance(c, str)), "")
+    first_text = next((key(c) for c in cells if isinstance(c, str)), "")
     return first_text in TOTAL_ROW_LABELS or first_text.startswith(BREAKDOWN_ROW_PREFIX)
 
 

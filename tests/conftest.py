@@ -4,6 +4,7 @@ per session and shared by the end-to-end tests."""
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import shutil
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 
 _PREFECT_HOME = tempfile.mkdtemp(prefix="htx-prefect-")
+atexit.register(shutil.rmtree, _PREFECT_HOME, ignore_errors=True)  # leave no home behind
 os.environ.update({
     "PREFECT_HOME": _PREFECT_HOME,
     "PREFECT_LOGGING_TO_API_ENABLED": "false",

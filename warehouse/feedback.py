@@ -8,16 +8,19 @@
 - puts a first sheet, FEEDBACK_SHEET, that lists every failure (with or without a cell):
   severity, sheet, the cell as a link to it inside the workbook, rule, value found, message.
 
-Everything else is the district's own: an .xlsx/.xlsm is opened with openpyxl (macros
-dropped, the output is .xlsx) and only the marked cells' fill and comment change. An .xls,
-.ods or .xlsb cannot be opened by openpyxl: its values (read by transforms.workbook, as the
-pipeline read them) are written at the same positions of the same sheets, and the first
+Everything else is the district's own: an .xlsx/.xlsm/.xltx is edited as a package
+(warehouse/xlsx_edit.py: zip + XML, no openpyxl load and save, every part not marked copied
+as it is; macros dropped, the output is .xlsx) and only the marked cells' fill and comment
+change. An .xls, .ods or .xlsb cannot be edited so: its values (read by
+transforms.workbook, as the pipeline read them) are written with openpyxl at the same
+positions of the same sheets, that .xlsx is then marked by the same editor, and the first
 sheet says the original format could not be kept.
 
-Nothing from the input is ever written as a formula: a formula cell keeps its cached value
-(its formula as plain text when the file holds no cached value), text starting with "=",
-"+", "-" or "@" is written as text (contracts.template.safe_set), links to other workbooks
-are dropped, and the workbook is checked for formula cells before it is saved.
+This module decides what is written (which cells, colours, texts, the list's lines);
+xlsx_edit writes it. Nothing from the input is ever written as a formula: a formula cell
+keeps its cached value (its formula as plain text when the file holds no cached value),
+text starting with "=", "+", "-" or "@" stays text, links to other workbooks are dropped,
+and every worksheet is checked for formulas before the file is saved.
 """
 
 from __future__ import annotations
@@ -27,24 +30,21 @@ import io
 import math
 import os
 import re
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell.cell import Cell, MergedCell
-from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl import Workbook
+from openpyxl.cell.cell import MergedCell
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
-from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
-from contracts.template import FORMULA_PREFIXES, safe_set
+from contracts.template import safe_set
 from transforms.periods import period_from_code
 from transforms.text import strip_marks
 from transforms.workbook import check_container, read_book
+from warehouse.xlsx_edit import Look, Mark, NewSheet, NotAWorkbook, Package
 
 FEEDBACK_SHEET = "Loi_can_sua"
 COLORS = {"error": "FFFF7C80", "warning": "FFFFC000", "waived": "FFD9D9D9"}  # aRGB fills
@@ -69,9 +69,11 @@ FORMAT_NOT_KEPT = ("Lưu ý: tệp gốc ({suffix}) không mở được để g
                    "trên tệp gốc của đơn vị.")
 NOT_IN_FILE = " (không tìm thấy ô này trong tệp)"
 
-LINK_FONT = Font(color="FF0563C1", underline="single")
-BOLD = Font(bold=True)
-WRAP = Alignment(wrap_text=True, vertical="top")
+TITLE = Look(bold=True, size=14)
+BOLD = Look(bold=True)
+NOTE = Look(bold=True, color="FFC00000")  # the format could not be kept
+LINE = Look(wrap=True)  # a line of the list
+LINK = Look(wrap=True, color="FF0563C1", underline=True)
 UNSAFE_NAME = re.compile(r"[^A-Za-z0-9.\-]+")
 
 
@@ -114,59 +116,31 @@ def write_feedback(original: Path, failures: pd.DataFrame, out: Path, *, distric
     the failures' own, else taken from `district_name`.
     """
     original = Path(original)
-    kept = _is_openpyxl_workbook(original)
-    wb = _copy_of_original(original) if kept else _copy_of_values(original)
+    book, kept = _package(original)
     items = _items(failures)
-    found = _mark(wb, items)
-    _write_list(wb, items, found, (district_name, _period_label(period), file_name),
-                None if kept else original.suffix.lower() or "?")
-    _refuse_formulas(wb)
+    marks, found = _marks(book, items)
+    sheet = _list_sheet(book.sheet_names, items, found,
+                        (district_name, _period_label(period), file_name),
+                        None if kept else original.suffix.lower() or "?")
     code = district_code or _code_of(failures) or district_name
-    return _save(wb, Path(out) / feedback_name(code, period, file_name))
+    return _save(book.write(marks, sheet, COMMENT_AUTHOR),
+                 Path(out) / feedback_name(code, period, file_name))
 
 
 # --- the district's workbook ------------------------------------------------------------------
 
-def _is_openpyxl_workbook(path: Path) -> bool:
-    """An .xlsx/.xlsm/.xltx by content (whatever its name says); refuses hostile files."""
+def _package(path: Path) -> tuple[Package, bool]:
+    """The .xlsx to mark: the file itself when it is one (an .xlsx/.xlsm/.xltx by content,
+    whatever its name says), else a copy of its values; whether it is the file itself.
+    Refuses hostile files."""
     check_container(path)
-    if not zipfile.is_zipfile(path):
-        return False
-    with zipfile.ZipFile(path) as archive:
-        return "xl/workbook.xml" in archive.namelist()
+    try:
+        return Package(path.read_bytes()), True
+    except NotAWorkbook:
+        return Package(_copy_of_values(path)), False
 
 
-def _copy_of_original(path: Path) -> Workbook:
-    """The original, every formula replaced by its cached value, formula-like text as text."""
-    data = path.read_bytes()  # a file object: openpyxl would refuse a misnamed .xlsx
-    wb = load_workbook(io.BytesIO(data), keep_vba=False, keep_links=False, rich_text=True)
-    wb.template = False  # an .xltx comes back as a workbook, like an .xlsm
-    cells = [cell for ws in wb.worksheets for row in ws.iter_rows() for cell in row
-             if cell.data_type == "f" or (isinstance(cell.value, str)
-                                          and cell.value.startswith(FORMULA_PREFIXES))]
-    cached = None
-    if any(cell.data_type == "f" for cell in cells):  # cached values: a second, costly load
-        cached = load_workbook(io.BytesIO(data), keep_vba=False, keep_links=False,
-                               data_only=True)
-    for cell in cells:
-        _defuse(cell.parent, cell, cached[cell.parent.title] if cached else None)
-    return wb
-
-
-def _defuse(ws: Worksheet, cell: Cell, cached: Worksheet | None) -> None:
-    if cell.data_type == "f":
-        value = cached[cell.coordinate].value
-        safe_set(ws, cell.row, cell.column, _formula_text(cell.value) if value is None else value)
-    elif isinstance(cell.value, str) and cell.value.startswith(FORMULA_PREFIXES):
-        safe_set(ws, cell.row, cell.column, cell.value)
-
-
-def _formula_text(value: object) -> str:
-    """A formula with no cached value, as the text the district typed."""
-    return str(getattr(value, "text", value))  # ArrayFormula keeps its formula in .text
-
-
-def _copy_of_values(path: Path) -> Workbook:
+def _copy_of_values(path: Path) -> bytes:
     """Every sheet's values (as transforms.workbook reads them) at the same positions."""
     wb = Workbook()
     wb.remove(wb.active)
@@ -179,7 +153,9 @@ def _copy_of_values(path: Path) -> Workbook:
         _merge_empty_covers(ws, grid.merged)
         _fit_columns(ws)
         ws.sheet_state = "hidden" if grid.hidden else "visible"
-    return wb
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
 
 
 def _set_value(ws: Worksheet, row: int, col: int, value: object) -> None:
@@ -248,84 +224,81 @@ def _split(ref: str) -> tuple[str, int, int] | None:
     return sheet, column_index_from_string(letters), row
 
 
-def _target(wb: Workbook, ref: str | None) -> tuple[Worksheet, int, int] | None:
-    """The worksheet and (row, column) a failure's cell names, if the workbook has it."""
+def _target(worksheets: list[str], ref: str | None) -> tuple[str, int, int] | None:
+    """The worksheet and (row, column) a failure's cell names, if the workbook has it: the
+    sheet named exactly so, else one named so but for case."""
     where = _split(ref) if ref else None
     if where is None:
         return None
-    folded = [name for name in wb.sheetnames if name.casefold() == where[0].casefold()]
-    name = where[0] if where[0] in wb.sheetnames else (folded or [None])[0]
-    return (wb[name], where[2], where[1]) if name else None
+    folded = [name for name in worksheets if name.casefold() == where[0].casefold()]
+    name = where[0] if where[0] in worksheets else (folded or [None])[0]
+    return (name, where[2], where[1]) if name else None
 
 
 # --- marks ------------------------------------------------------------------------------------
 
-def _mark(wb: Workbook, items: list[Item]) -> set[Item]:
-    """Fill and comment every cell a failure names; the items whose cell was found."""
+def _marks(book: Package, items: list[Item]) -> tuple[list[Mark], set[Item]]:
+    """A mark for every cell a failure names; the items whose cell was found."""
     by_cell: dict[tuple[str, int, int], list[Item]] = {}
     for item in items:
-        target = _target(wb, item.cell)
+        target = _target(book.worksheets, item.cell)
         if target:
-            ws, row, col = target
-            by_cell.setdefault((ws.title, *_anchor(ws, row, col)), []).append(item)
-    for (title, row, col), marks in by_cell.items():
-        _mark_cell(wb[title].cell(row, col), marks)
-    return {item for marks in by_cell.values() for item in marks}
+            sheet, row, col = target
+            by_cell.setdefault((sheet, *_anchor(book.merged(sheet), row, col)), []).append(item)
+    marks = [_mark(book, where, marked) for where, marked in by_cell.items()]
+    return marks, {item for marked in by_cell.values() for item in marked}
 
 
-def _anchor(ws: Worksheet, row: int, col: int) -> tuple[int, int]:
+def _anchor(merged: list[tuple[int, int, int, int]], row: int, col: int) -> tuple[int, int]:
     """A cell inside a merged range is marked on the range's top-left cell."""
-    for rng in ws.merged_cells.ranges:
-        if rng.min_row <= row <= rng.max_row and rng.min_col <= col <= rng.max_col:
-            return rng.min_row, rng.min_col
+    for min_row, min_col, max_row, max_col in merged:
+        if min_row <= row <= max_row and min_col <= col <= max_col:
+            return min_row, min_col
     return row, col
 
 
-def _mark_cell(cell: Cell, items: list[Item]) -> None:
+def _mark(book: Package, where: tuple[str, int, int], items: list[Item]) -> Mark:
+    """The worst failure's colour; every failure's note in one comment, after them the
+    comment the district had put on the cell."""
+    sheet, row, col = where
     worst = min(items, key=lambda item: RANK[item.status]).status
-    cell.fill = PatternFill("solid", fgColor=COLORS[worst])
     text = "\n\n".join(item.note for item in items)
-    if cell.comment is not None:
-        text += f"\n\nGhi chú của đơn vị: {cell.comment.text}"
-    lines = sum(1 + len(part) // 60 for part in text.split("\n"))
-    cell.comment = Comment(text, COMMENT_AUTHOR, height=min(18 * lines + 20, 600), width=420)
+    own = book.comments(sheet).get((row, col))
+    if own is not None:
+        text += f"\n\nGhi chú của đơn vị: {own}"
+    return Mark(sheet, row, col, COLORS[worst], text)
 
 
 # --- the first sheet --------------------------------------------------------------------------
 
-def _sheet_title(wb: Workbook) -> str:
+def _sheet_title(names: list[str]) -> str:
     title, n = FEEDBACK_SHEET, 1
-    while title.casefold() in {name.casefold() for name in wb.sheetnames}:
+    while title.casefold() in {name.casefold() for name in names}:
         n += 1
         title = f"{FEEDBACK_SHEET}_{n}"
     return title
 
 
-def _write_list(wb: Workbook, items: list[Item], found: set[Item],
-                heading: tuple[str, str, str], lost_format: str | None) -> None:
+def _list_sheet(names: list[str], items: list[Item], found: set[Item],
+                heading: tuple[str, str, str], lost_format: str | None) -> NewSheet:
     """The first, active sheet: title, counts, how to use it, then one line per failure."""
-    ws = wb.create_sheet(_sheet_title(wb), 0)
-    for other in wb.worksheets[1:]:
-        other.sheet_view.tabSelected = False
-    wb.active = 0
     district, period, file_name = heading
-    safe_set(ws, TITLE_ROW, 1, "KẾT QUẢ KIỂM TRA BÁO CÁO KINH TẾ TẬP THỂ").font = \
-        Font(bold=True, size=14)
-    safe_set(ws, UNIT_ROW, 1, f"Đơn vị: {district} — Kỳ báo cáo: {period} — "
-                              f"Tệp gốc: {file_name}").font = BOLD
-    safe_set(ws, COUNT_ROW, 1, _counts(items))
-    safe_set(ws, HOW_TO_ROW, 1, HOW_TO)
+    cells = {(TITLE_ROW, 1): ("KẾT QUẢ KIỂM TRA BÁO CÁO KINH TẾ TẬP THỂ", TITLE),
+             (UNIT_ROW, 1): (f"Đơn vị: {district} — Kỳ báo cáo: {period} — "
+                             f"Tệp gốc: {file_name}", BOLD),
+             (COUNT_ROW, 1): (_counts(items), None), (HOW_TO_ROW, 1): (HOW_TO, None)}
     if lost_format:
-        safe_set(ws, FORMAT_ROW, 1, FORMAT_NOT_KEPT.format(suffix=lost_format)).font = \
-            Font(bold=True, color="FFC00000")
-    for col, (header, width) in enumerate(zip(LIST_HEADERS, LIST_WIDTHS), start=1):
-        safe_set(ws, LIST_HEADER_ROW, col, header).font = BOLD
-        ws.column_dimensions[get_column_letter(col)].width = width
+        cells[FORMAT_ROW, 1] = (FORMAT_NOT_KEPT.format(suffix=lost_format), NOTE)
+    cells.update({(LIST_HEADER_ROW, col): (header, BOLD)
+                  for col, header in enumerate(LIST_HEADERS, start=1)})
+    links = {}
     for n, item in enumerate(items, start=1):
-        _write_line(ws, LIST_HEADER_ROW + n, n, item, item in found)
-    ws.freeze_panes = f"A{LIST_HEADER_ROW + 1}"
-    ws.auto_filter.ref = (f"A{LIST_HEADER_ROW}:{get_column_letter(len(LIST_HEADERS))}"
-                          f"{LIST_HEADER_ROW + max(len(items), 1)}")
+        cells.update(_line(LIST_HEADER_ROW + n, n, item, item in found))
+        if item in found:
+            links[LIST_HEADER_ROW + n, CELL_COLUMN] = _location(item.cell)
+    last = get_column_letter(len(LIST_HEADERS))
+    return NewSheet(_sheet_title(names), cells, LIST_WIDTHS, links, LIST_HEADER_ROW,
+                    f"A{LIST_HEADER_ROW}:{last}{LIST_HEADER_ROW + max(len(items), 1)}")
 
 
 def _counts(items: list[Item]) -> str:
@@ -338,41 +311,32 @@ def _counts(items: list[Item]) -> str:
     return "Có " + ", ".join(part for part in parts if part) + "."
 
 
-def _write_line(ws: Worksheet, row: int, n: int, item: Item, found: bool) -> None:
+def _line(row: int, n: int, item: Item, found: bool) -> dict[tuple[int, int], tuple]:
+    """One failure's line: its severity on its colour, its cell a link when found."""
     where = item.cell or ("(toàn tệp)" if item.sheet is None else "(toàn trang tính)")
     values = (n, LABELS[item.status], item.sheet or "", where, item.rule, item.value or "",
               item.message + ("" if found or not item.cell else NOT_IN_FILE),
               item.failure_id or "")
-    for col, value in enumerate(values, start=1):
-        safe_set(ws, row, col, value).alignment = WRAP
-    ws.cell(row, 2).fill = PatternFill("solid", fgColor=COLORS[item.status])
+    line = {(row, col): (value, LINE) for col, value in enumerate(values, start=1)}
+    line[row, 2] = (LABELS[item.status], Look(wrap=True, fill=COLORS[item.status]))
     if found:
-        _link(ws.cell(row, CELL_COLUMN), item.cell)
+        line[row, CELL_COLUMN] = (where, LINK)
+    return line
 
 
-def _link(cell: Cell, ref: str) -> None:
-    """An internal link (#'Sheet'!A1) to the failure's cell."""
+def _location(ref: str) -> str:
+    """The failure's cell as a link inside the workbook: 'Sheet'!A1."""
     sheet, col, row = _split(ref)
-    cell.hyperlink = Hyperlink(ref=cell.coordinate,
-                               location=f"{quote_sheetname(sheet)}!{get_column_letter(col)}{row}")
-    cell.font = LINK_FONT
+    return f"{quote_sheetname(sheet)}!{get_column_letter(col)}{row}"
 
 
 # --- saving -----------------------------------------------------------------------------------
 
-def _refuse_formulas(wb: Workbook) -> None:
-    for ws in wb.worksheets:
-        for row in ws.iter_rows():
-            for cell in row:
-                if cell.data_type == "f":
-                    raise RuntimeError(f"formula left in {ws.title}!{cell.coordinate}")
-
-
-def _save(wb: Workbook, path: Path) -> Path:
+def _save(data: bytes, path: Path) -> Path:
     """Save next to the target, then rename: no half-written attachment is ever left."""
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
-    wb.save(partial)
+    partial.write_bytes(data)
     os.replace(partial, path)
     return path
 

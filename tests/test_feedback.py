@@ -6,19 +6,25 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import posixpath
 import re
 import zipfile
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from lxml import etree
 from openpyxl import load_workbook
+from openpyxl.comments import Comment
 from openpyxl.utils import quote_sheetname
 
 from contracts.return_form import ROSTER, TOTALS
 from contracts.template import cell_ref
 from tests.fixtures.returns import (
+    XLSX_MAIN,
     XCell,
+    _edit_zip,
+    _sheet_member,
     formulas_with_cached_values,
     headers_over_two_rows_with_merged_cells,
     macro_enabled_xlsm,
@@ -36,6 +42,7 @@ from transforms.workbook import read_book
 from warehouse.feedback import (
     CELL_COLUMN,
     COLORS,
+    COMMENT_AUTHOR,
     FEEDBACK_SHEET,
     FORMAT_ROW,
     LABELS,
@@ -108,6 +115,52 @@ def _assert_no_formula(path: Path) -> None:
             if name.startswith("xl/worksheets/") and name.endswith(".xml"):
                 assert not re.search(rb"<(\w+:)?f[ >/]", z.read(name)), name
         assert not any("vbaProject" in n or n.startswith("xl/externalLinks") for n in z.namelist())
+
+
+TYPES = "{http://schemas.openxmlformats.org/package/2006/content-types}"
+RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+
+
+def _target(source: str, target: str) -> str:
+    """A relationship's target as a part name (relative to its source part, or absolute)."""
+    if target.startswith("/"):
+        return target.lstrip("/")
+    return posixpath.normpath(posixpath.join(posixpath.dirname(source), target))
+
+
+def _source(rels: str) -> str:
+    """'xl/worksheets/_rels/sheet1.xml.rels' -> 'xl/worksheets/sheet1.xml'; the package's
+    own relationships -> ''."""
+    folder, name = posixpath.split(rels)
+    return posixpath.join(posixpath.dirname(folder), name[:-len(".rels")]).lstrip(".")
+
+
+def _assert_consistent(path: Path) -> None:
+    """What Excel would repair or refuse: a part without content type, a content type or a
+    relationship naming a part that is not there, a name twice; a calculation chain pointing
+    at formulas that are gone; a workbook typed as macro-enabled."""
+    with zipfile.ZipFile(path) as z:
+        names = [n for n in z.namelist() if not n.endswith("/")]
+        types = etree.fromstring(z.read("[Content_Types].xml"))
+        rels = {n: etree.fromstring(z.read(n)) for n in names if n.endswith(".rels")}
+    assert len(names) == len(set(names))
+    overrides = {o.get("PartName").lstrip("/"): o.get("ContentType")
+                 for o in types.iter(TYPES + "Override")}
+    defaults = {d.get("Extension").lower() for d in types.iter(TYPES + "Default")}
+    assert set(overrides) <= set(names), set(overrides) - set(names)
+    assert all(n in overrides or n.rsplit(".", 1)[-1].lower() in defaults for n in names)
+    for name, tree in rels.items():
+        assert _source(name) in names + [""], name
+        ids = [rel.get("Id") for rel in tree.iter(RELS + "Relationship")]
+        assert len(ids) == len(set(ids)), name
+        for rel in tree.iter(RELS + "Relationship"):
+            if rel.get("TargetMode") != "External":
+                assert _target(_source(name), rel.get("Target")) in names, (name, rel.attrib)
+    main = next(_target("", r.get("Target")) for r in rels["_rels/.rels"]
+                if r.get("Type").endswith("/officeDocument"))
+    assert overrides[main] == XLSX_MAIN
+    assert not any("calcChain" in t or "macroEnabled" in t for t in overrides.values())
+    assert not any("calcchain" in n.lower() or "vbaproject" in n.lower() for n in names)
 
 
 def _assert_marks(wb, failures: pd.DataFrame) -> None:
@@ -249,6 +302,17 @@ def test_demo_feedback_has_no_formula(demo_feedback):
         _assert_no_formula(path)
 
 
+def test_demo_feedback_is_a_consistent_package_in_the_original_order(demo_feedback):
+    """Every member of the district's file is there, in its order; new ones come after."""
+    for sub, _, path in demo_feedback:
+        _assert_consistent(path)
+        with zipfile.ZipFile(sub["original"]) as z:
+            before = z.namelist()
+        with zipfile.ZipFile(path) as z:
+            after = z.namelist()
+        assert after[:len(before)] == before and len(after) > len(before)
+
+
 # --- formula safety ---------------------------------------------------------------------------
 
 FORMULA_LIKE_TEXT = {  # (row index, field) -> text typed by the district
@@ -370,6 +434,7 @@ def test_variants_are_marked_and_keep_their_values(build, tmp_path):
     assert path.suffix == ".xlsx" and path.parent == tmp_path / "out"
     assert path.name == f"125_{PERIOD.code}_phan_hoi_{original.stem}.xlsx"
     _assert_no_formula(path)
+    _assert_consistent(path)
     wb = load_workbook(path)
     kept = original.suffix in (".xlsx", ".xlsm")
     format_note = wb.worksheets[0].cell(FORMAT_ROW, 1).value
@@ -435,3 +500,260 @@ def test_feedback_name_is_plain_ascii():
     assert feedback_name("125", "2023S1", "Báo cáo HTX Đợt 1.xls") == \
         "125_2023S1_phan_hoi_Bao_cao_HTX_Dot_1.xlsx"
     assert feedback_name("116", "2023", "116_2023.xlsx") == "116_2023_phan_hoi_116_2023.xlsx"
+
+
+# --- the package as Excel reads it ------------------------------------------------------------
+# openpyxl reads back marks, comments and links; these check what it would not notice.
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+CT = "application/vnd.openxmlformats-officedocument.spreadsheetml."
+PRINT_AREA = "A1:C10"
+
+
+def _feedback_of(original: Path, failures: pd.DataFrame, out: Path) -> Path:
+    return write_feedback(original, failures, out, district_name="Huyện Mai Sơn",
+                          period=PERIOD.code, file_name=original.name, district_code="125")
+
+
+def _links_chain_and_print_area(folder: Path) -> Path:
+    """An .xlsx with a print area on the totals sheet, a formula, a calculation chain and a
+    link to another workbook (a part, its relationship, a name using it)."""
+    path = write_template_version(folder / "links.xlsx", PERIOD)
+    wb = load_workbook(path)
+    wb[TOTALS.name].print_area = PRINT_AREA
+    wb[TOTALS.name]["F1"] = "=1+1"
+    wb.save(path)
+    link = (f'<externalLink xmlns="{MAIN}" xmlns:r="{REL[:-1]}"><externalBook r:id="rId1">'
+            '<sheetNames><sheetName val="Sheet1"/></sheetNames></externalBook></externalLink>')
+    link_rels = (f'<Relationships xmlns="{RELS[1:-1]}"><Relationship Id="rId1" '
+                 f'Type="{REL}externalLinkPath" Target="file:///C:/khac.xlsx" '
+                 'TargetMode="External"/></Relationships>')
+    return _edit_zip(path, {
+        "[Content_Types].xml": lambda x: x.replace("</Types>", (
+            f'<Override PartName="/xl/calcChain.xml" ContentType="{CT}calcChain+xml"/>'
+            '<Override PartName="/xl/externalLinks/externalLink1.xml" '
+            f'ContentType="{CT}externalLink+xml"/></Types>')),
+        "xl/_rels/workbook.xml.rels": lambda x: x.replace("</Relationships>", (
+            f'<Relationship Id="rIdCalc" Type="{REL}calcChain" Target="calcChain.xml"/>'
+            f'<Relationship Id="rIdLink" Type="{REL}externalLink" '
+            'Target="externalLinks/externalLink1.xml"/></Relationships>')),
+        "xl/workbook.xml": lambda x: x.replace("<definedNames>", (
+            f'<externalReferences><externalReference xmlns:r="{REL[:-1]}" r:id="rIdLink"/>'
+            '</externalReferences><definedNames><definedName name="Khac">[1]Sheet1!$A$1'
+            "</definedName>")),
+    }, add={"xl/calcChain.xml": f'<calcChain xmlns="{MAIN}"><c r="F1" i="5"/></calcChain>',
+            "xl/externalLinks/externalLink1.xml": link,
+            "xl/externalLinks/_rels/externalLink1.xml.rels": link_rels})
+
+
+def test_links_and_calculation_chain_go_and_a_print_area_stays_on_its_sheet(tmp_path):
+    original = _links_chain_and_print_area(tmp_path / "in")
+    assert "Khac" in load_workbook(original).defined_names  # the fixture has what it says
+    path = _feedback_of(original, _mixed_failures(), tmp_path / "out")
+    _assert_consistent(path)
+    _assert_no_formula(path)
+    with zipfile.ZipFile(path) as z:
+        workbook = z.read("xl/workbook.xml").decode()
+    assert "externalReference" not in workbook and "[1]" not in workbook
+    wb = load_workbook(path)
+    assert "Khac" not in wb.defined_names
+    assert wb[TOTALS.name].print_area == f"'{TOTALS.name}'!$A$1:$C$10"
+    assert all(not ws.print_area for ws in wb.worksheets if ws.title != TOTALS.name)
+    assert wb[TOTALS.name]["F1"].value == "=1+1" and wb[TOTALS.name]["F1"].data_type == "s"
+    _assert_marks(wb, _mixed_failures())
+    _assert_list(wb, _mixed_failures())
+
+
+def _note_boxes(path: Path, sheet: str) -> list[tuple[int, int]]:
+    """(row, column) of every note box in the sheet's legacy drawing, 1-based."""
+    member = _sheet_member(path, sheet)
+    folder, name = posixpath.split(member)
+    with zipfile.ZipFile(path) as z:
+        rels = etree.fromstring(z.read(f"{folder}/_rels/{name}.rels"))
+        vml = next(_target(member, r.get("Target")) for r in rels
+                   if r.get("Type") == REL + "vmlDrawing")
+        root = etree.fromstring(z.read(vml))
+    x = "{urn:schemas-microsoft-com:office:excel}"
+    return [(int(d.find(x + "Row").text) + 1, int(d.find(x + "Column").text) + 1)
+            for d in root.iter(x + "ClientData")]
+
+
+def test_a_comment_of_the_district_stays_and_joins_the_marks_on_its_cell(tmp_path):
+    original = write_template_version(tmp_path / "in.xlsx", PERIOD)
+    wb = load_workbook(original)
+    roster = wb[ROSTER.name]
+    marked, other = _split(MEMBERS)[1], _split(PROFIT)[1]
+    roster[marked].comment = Comment("Số liệu tạm tính", "Cán bộ huyện")
+    roster[other].comment = Comment("Đã đối chiếu sổ sách", "Cán bộ huyện")
+    wb.save(original)
+    failures = _failures(Failure("MEMBERS_BELOW_MINIMUM", ROSTER.name, 7, "members", MEMBERS,
+                                 "3"))
+    path = _feedback_of(original, failures, tmp_path / "out")
+    _assert_consistent(path)
+    roster = load_workbook(path)[ROSTER.name]
+    assert (roster[other].comment.text, roster[other].comment.author) == \
+        ("Đã đối chiếu sổ sách", "Cán bộ huyện")
+    note = roster[marked].comment
+    assert note.author == COMMENT_AUTHOR and failures["message_vi"][0] in note.text
+    assert note.text.endswith("\n\nGhi chú của đơn vị: Số liệu tạm tính")
+    assert sorted(_note_boxes(path, ROSTER.name)) == sorted(
+        (roster[c].row, roster[c].column) for c in (marked, other))
+
+
+def _without_implicit_refs(xml: str) -> str:
+    """The sheet with row 8 and cell C10 removed, and no `r` on every row and cell whose
+    place follows from the one before it (as some writers leave them)."""
+    root = etree.fromstring(xml.encode())
+    data = root.find(f"{{{MAIN}}}sheetData")
+    for row in data:
+        if row.get("r") == "8":
+            data.remove(row)
+        for c in row:
+            if c.get("r") == "C10":
+                row.remove(c)
+    last_row = 0
+    for row in data:
+        if int(row.get("r")) == last_row + 1:
+            del row.attrib["r"]
+        last_row, last_col = last_row + 1 if "r" not in row.attrib else int(row.get("r")), 0
+        for c in row:
+            col = _rc(c.get("r"))[1]
+            if col == last_col + 1:
+                del c.attrib["r"]
+            last_col = col
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8").decode()
+
+
+def test_rows_and_cells_without_a_reference_are_marked_where_they_stand(tmp_path):
+    original = write_template_version(tmp_path / "in.xlsx", PERIOD)
+    member = _sheet_member(original, ROSTER.name)
+    _edit_zip(original, {member: _without_implicit_refs})
+    with zipfile.ZipFile(original) as z:
+        xml = z.read(member).decode()
+    assert '<row r="9"' in xml and '<c r="D10"' in xml and "<row>" in xml and "<c s=" in xml
+    cells = {"H7": "an existing cell", "Z7": "a new cell at the end of a row",
+             "C8": "a new row between rows", "C10": "a new cell between cells",
+             "B200": "a new row at the end"}
+    failures = _failures(*(Failure("VALUE_REQUIRED", ROSTER.name, 7, "name",
+                                   f"{ROSTER.name}!{c}", what) for c, what in cells.items()))
+    path = _feedback_of(original, failures, tmp_path / "out")
+    _assert_consistent(path)
+    wb = load_workbook(path)
+    assert _marked(wb) == {(ROSTER.name, c) for c in cells}
+    _assert_marks(wb, failures)
+    _assert_unchanged(_sheet_values(original), path)
+
+
+IGNORABLE = (b'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
+             b'xmlns:x14ac="http://schemas.microsoft.com/office/spreadsheetml/2009/9/ac" '
+             b'mc:Ignorable="x14ac"')
+
+
+def _prefixed(xml: str) -> str:
+    """The sheet written with the main namespace under the prefix x: (<x:c>, <x:row> …),
+    and a namespace that only mc:Ignorable names, as Excel declares x14ac."""
+    xml = re.sub(r"<(/?)([A-Za-z]\w*)(?=[\s/>])", r"<\1x:\2", xml)
+    return xml.replace(f'xmlns="{MAIN}"', f'xmlns:x="{MAIN}" {IGNORABLE.decode()}')
+
+
+def test_a_sheet_with_prefixed_elements_is_marked_and_keeps_its_namespaces(tmp_path):
+    original = write_template_version(tmp_path / "in.xlsx", PERIOD)
+    member = _sheet_member(original, ROSTER.name)
+    _edit_zip(original, {member: _prefixed})
+    failures = _mixed_failures()
+    path = _feedback_of(original, failures, tmp_path / "out")
+    _assert_consistent(path)
+    with zipfile.ZipFile(path) as z:
+        xml = z.read(member)
+    assert b"<x:c " in xml and b"<x:legacyDrawing " in xml and b"<c " not in xml
+    assert all(part in xml for part in IGNORABLE.split())
+    wb = load_workbook(path)
+    _assert_marks(wb, failures)
+    _assert_unchanged(_sheet_values(original), path)
+
+
+SHARED = ('<row r="100"><c r="A100"><f t="shared" ref="A100:C100" si="7">A99+1</f></c>'
+          '<c r="B100"><f t="shared" si="7"/></c>'
+          '<c r="C100" t="str"><f t="shared" si="7"/><v>=C99+1</v></c>'
+          '<c r="D100"><f t="array" ref="D100">SUM(A1:A3*2)</f><v>12</v></c></row>')
+
+
+def test_shared_formulas_with_no_cached_value_come_out_as_their_own_text(tmp_path):
+    """A shared formula's dependent holds no text: its text is the master's, moved to it."""
+    original = write_template_version(tmp_path / "in.xlsx", PERIOD)
+    _edit_zip(original, {_sheet_member(original, TOTALS.name):
+                         lambda x: x.replace("</sheetData>", SHARED + "</sheetData>")})
+    path = _feedback_of(original, _failures(), tmp_path / "out")
+    _assert_no_formula(path)
+    totals = load_workbook(path)[TOTALS.name]
+    assert [(c.value, c.data_type) for c in totals[100][:4]] == [
+        ("=A99+1", "s"), ("=B99+1", "s"), ("=C99+1", "s"), (12, "n")]
+
+
+def test_a_formula_left_anywhere_in_a_sheet_stops_the_feedback(tmp_path):
+    """The last check reads the written XML: a formula the editor did not expect (here
+    straight in a row) is refused, and no file is left behind."""
+    original = write_template_version(tmp_path / "in.xlsx", PERIOD)
+    _edit_zip(original, {_sheet_member(original, TOTALS.name): lambda x: x.replace(
+        "</sheetData>", '<row r="100"><f>1+1</f></row></sheetData>')})
+    with pytest.raises(RuntimeError, match="formula"):
+        _feedback_of(original, _failures(), tmp_path / "out")
+    assert not list((tmp_path / "out").glob("*")) if (tmp_path / "out").exists() else True
+
+
+def _without_styles(folder: Path) -> Path:
+    """An .xlsx with no styles part at all (some writers leave it out)."""
+    path = write_template_version(folder / "no_styles.xlsx", PERIOD)
+    with zipfile.ZipFile(path) as z:
+        sheets = [n for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
+    unstyled = {n: lambda x: re.sub(r' (s|style)="\d+"', "", x) for n in sheets}
+    _edit_zip(path, {
+        **unstyled,
+        "[Content_Types].xml": lambda x: re.sub(r'<Override PartName="/xl/styles.xml"[^>]*/>',
+                                                "", x),
+        "xl/_rels/workbook.xml.rels": lambda x: re.sub(r'<Relationship[^>]*/styles"[^>]*/>',
+                                                       "", x),
+    })
+    with zipfile.ZipFile(path) as z, zipfile.ZipFile(folder / "in.xlsx", "w") as out:
+        for name in z.namelist():
+            if name != "xl/styles.xml":
+                out.writestr(name, z.read(name))
+    return folder / "in.xlsx"
+
+
+def test_a_workbook_without_styles_gets_a_minimal_one(tmp_path):
+    original = _without_styles(tmp_path)
+    failures = _mixed_failures()
+    path = _feedback_of(original, failures, tmp_path / "out")
+    _assert_consistent(path)
+    wb = load_workbook(path)
+    _assert_marks(wb, failures)
+    _assert_list(wb, failures)
+    assert wb.worksheets[0]["A1"].font.b and wb.worksheets[0]["A1"].font.sz == 14
+    _assert_unchanged(_sheet_values(original), path)
+
+
+def test_text_xml_cannot_hold_is_left_out(tmp_path):
+    original = write_template_version(tmp_path / "in.xlsx", PERIOD)
+    failures = _failures(Failure("VALUE_REQUIRED", ROSTER.name, 7, "members", MEMBERS,
+                                 "=1\x00+\x0b1"))
+    failures["message_vi"] = "Thiếu\x1f số\x08 liệu"
+    path = _feedback_of(original, failures, tmp_path / "out")
+    wb = load_workbook(path)
+    line = _listed(wb)[failures["failure_id"][0]]
+    assert line[LIST_HEADERS.index("Giá trị tìm thấy")].value == "=1+1"
+    assert line[LIST_HEADERS.index("Nội dung cần sửa")].value == "Thiếu số liệu"
+    assert "Thiếu số liệu" in wb[ROSTER.name][_split(MEMBERS)[1]].comment.text
+
+
+TEMPLATE_MAIN = "application/vnd.openxmlformats-officedocument.spreadsheetml.template.main+xml"
+
+
+def test_a_template_comes_back_as_a_plain_workbook(tmp_path):
+    original = write_template_version(tmp_path / "in.xltx", PERIOD)
+    _edit_zip(original, {"[Content_Types].xml": lambda x: x.replace(XLSX_MAIN, TEMPLATE_MAIN)})
+    path = _feedback_of(original, _mixed_failures(), tmp_path / "out")
+    assert path.suffix == ".xlsx"
+    _assert_consistent(path)  # typed as a workbook
+    _assert_marks(load_workbook(path), _mixed_failures())

@@ -16,3 +16,10 @@ def test_reader_benchmark_smoke(tmp_path):
                              "--write", str(out)], capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
     assert "| province | 12 |" in result.stdout and "reader / calamine" in out.read_text()
+
+
+def test_feedback_benchmark_smoke():
+    result = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "feedback.py"), "--smoke"],
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert "| 12 |" in result.stdout and "write_feedback (ms/workbook)" in result.stdout

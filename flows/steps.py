@@ -125,8 +125,9 @@ def write_feedback_workbooks(warehouse: Path, reports: Path, run: dict) -> list[
     """Each rejected or flagged return of the run, back to its district with its faulty
     cells marked: reports/feedback/<period>/<district>_<period>_phan_hoi_<file>.xlsx."""
     with connect(warehouse, read_only=True) as con:
-        jobs = [(f, store.file_failures(con, f["file_hash"]), reports)
-                for f in store.feedback_files(con, run["run_id"])]
+        files = store.feedback_files(con, run["run_id"])
+        failures = store.feedback_failures(con, run["run_id"], [f["file_hash"] for f in files])
+        jobs = [(f, failures[f["file_hash"]], reports) for f in files]
     return list(parallel_map(_feedback_job, jobs))
 
 

@@ -159,8 +159,13 @@ def feedback_files(con: duckdb.DuckDBPyConnection, run_id: str) -> list[dict]:
     return db.query(con, "report/run_feedback.sql", run_id=run_id).to_dict("records")
 
 
-def file_failures(con: duckdb.DuckDBPyConnection, file_hash: str) -> pd.DataFrame:
-    return db.query(con, "report/file_failures.sql", file_hash=file_hash)
+def feedback_failures(con: duckdb.DuckDBPyConnection, run_id: str,
+                      file_hashes: list[str]) -> dict[str, pd.DataFrame]:
+    """The failures of each of the run's returns that get a feedback workbook (one query
+    for the run), by file hash."""
+    frame = db.query(con, "report/run_feedback_failures.sql", run_id=run_id)
+    parts = {h: part.reset_index(drop=True) for h, part in frame.groupby("file_hash", sort=False)}
+    return {h: parts.get(h, frame.iloc[:0]) for h in file_hashes}
 
 
 def unit_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:

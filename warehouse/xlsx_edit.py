@@ -339,7 +339,7 @@ class _Parts:
                 info = zipfile.ZipInfo(name, old.date_time if old else ZIP_TIME)
                 info.compress_type = zipfile.ZIP_DEFLATED
                 info.external_attr = old.external_attr if old else 0o600 << 16
-                archive.writestr(info, data)
+                archive.writestr(info, data, compresslevel=1)
         return out.getvalue()
 
 

@@ -434,6 +434,15 @@ def report(rows: list[dict], r: dict, repeat: int, smoke: bool, elapsed: float,
         table(rows), verdicts(r, smoke), findings(r)]))
 
 
+NOTES = "<!-- Notes below are written by hand; --write keeps them. -->"
+
+
+def hand_written(path: Path) -> str:
+    """What follows NOTES in an earlier report at `path` (kept when it is rewritten)."""
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    return "\n" + text[text.index(NOTES):] if NOTES in text else ""
+
+
 def main(argv: list[str] | None = None) -> int:
     global TMP
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -464,7 +473,7 @@ def main(argv: list[str] | None = None) -> int:
         command = " ".join(["python benchmarks/national.py", *(argv or sys.argv[1:])])
         about = __doc__.split("\n\n", 2)[2]
         args.write.write_text(f"# Benchmarks at national scale\n\n`{command}`\n\n{about}\n"
-                              f"{text}\n", encoding="utf-8")
+                              f"{text}\n{hand_written(args.write)}", encoding="utf-8")
     return 0
 
 

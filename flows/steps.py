@@ -89,7 +89,7 @@ def load_returns(staging: Path, files: list[IncomingFile], reads: list[ReturnRea
 def materialize_indicators(staging: Path, run: dict) -> dict:
     """Statuses, core tables, marts; then the run's own record, which it returns."""
     with connect(staging) as con:
-        store.materialize(con)
+        store.materialize(con, run["run_id"])
         run = store.finish_run(con, run)
         con.execute("CHECKPOINT")
     return run

@@ -73,7 +73,7 @@ def built():
     con = duckdb.connect()
     store.ensure_schema(con)
     store.load_reference(con, load_reporting_units(), read_targets(TARGETS_CSV))
-    store.materialize(con)
+    store.materialize(con, "test")
     return con
 
 

@@ -69,7 +69,7 @@ def con():
                                  union_id=["LH1", "LH2"], name="LH"),
         declared_totals=pd.DataFrame(), failures=pd.DataFrame(), rule_checks=pd.DataFrame())
     store.load_batch(con, batch)
-    store.materialize(con)
+    store.materialize(con, "test")
     return con
 
 

@@ -288,3 +288,77 @@ def test_a_unit_list_where_no_unit_has_ended_still_reads(tmp_path):
     deliver(tmp_path, [base_return(tmp_path, "r.xlsx")])
     run(tmp_path, reporting_units=units)
     assert submissions(tmp_path) == [("r.xlsx", 1, "accepted")]
+
+
+# --- incremental marts ------------------------------------------------------------------------
+
+def rebuilt_from_scratch(warehouse: Path, folder: Path) -> dict[str, pd.DataFrame]:
+    """The core and mart tables of a copy of the warehouse, every period rebuilt anew."""
+    from warehouse import store
+    from warehouse.db import connect
+
+    copy = Path(shutil.copy(warehouse, folder / "scratch.duckdb"))
+    with connect(copy) as con:
+        for statement in ("DELETE FROM ops.period_builds", "DELETE FROM core.coop_returns",
+                          "DELETE FROM core.union_returns",
+                          "DROP TABLE mart.district_indicators"):
+            con.execute(statement)
+        store.materialize(con, "from scratch")
+    return snapshot(copy, STABLE_TABLES)
+
+
+def builds(root: Path) -> dict[str, str]:
+    """Period -> the run that last built its core and district rows."""
+    with duckdb.connect(str(root / "w.duckdb"), read_only=True) as con:
+        return dict(con.execute("SELECT period, run_id FROM ops.period_builds").fetchall())
+
+
+def test_each_run_rebuilds_only_the_periods_that_changed_and_equals_a_rebuild_of_all(
+        tmp_path, batches):
+    """A run rebuilds the core and district rows of the periods where a status changed or
+    their reference data did, keeps the others, and ends exactly where rebuilding every
+    period from scratch ends: after new returns, a correction, a waiver, new targets and a
+    new deadline."""
+    root, scratch = tmp_path / "w", tmp_path / "scratch"
+    scratch.mkdir()
+    first, province = batches
+    targets = tmp_path / "targets.csv"
+    targets.write_text("period,unit_code,indicator_code,target,source\n", encoding="utf-8")
+
+    def step(**extra) -> dict[str, str]:
+        run(root, targets=targets, **extra)
+        assert_same(snapshot(root / "w.duckdb", STABLE_TABLES),
+                    rebuilt_from_scratch(root / "w.duckdb", scratch))
+        return builds(root)
+
+    deliver(root, first)
+    after_2022 = step()
+    deliver(root, province)
+    after_2023 = step()
+    assert after_2023["2022"] == after_2022["2022"] != after_2023["2023"]
+
+    corrected = base_roster()
+    corrected.loc[0, "members"] = corrected.loc[0, "members"] + 10
+    deliver(root, [_later(base_return(tmp_path, "125_2022_v2.xlsx", "2022", roster=corrected),
+                          60)])
+    after_correction = step()
+    assert after_correction["2023"] == after_2023["2023"] != after_correction["2022"]
+
+    with duckdb.connect(str(root / "w.duckdb"), read_only=True) as con:
+        rejected = con.execute(
+            "SELECT f.failure_id FROM quality.validation_failures f JOIN raw.submissions s "
+            "USING (file_hash) WHERE s.status = 'rejected' AND s.period = '2023' "
+            "AND f.severity = 'error' AND s.file_hash = (SELECT min(file_hash) FROM "
+            "raw.submissions WHERE status = 'rejected' AND period = '2023')").fetchall()
+    for (failure_id,) in rejected:
+        steps.waive(settings(root), failure_id, "đã xác minh", "kiểm thử")
+    after_waiver = step()
+    assert after_waiver["2022"] == after_correction["2022"] != after_waiver["2023"]
+
+    targets.write_text("period,unit_code,indicator_code,target,source\n"
+                       "2022,125,HTX_TOTAL,10,kiểm thử\n", encoding="utf-8")
+    after_targets = step()
+    assert all(after_targets[p] != after_waiver[p] for p in after_targets)
+
+    after_deadline = step(annual_deadline="06-30")  # both are annual periods
+    assert all(after_deadline[p] != after_targets[p] for p in ("2022", "2023"))

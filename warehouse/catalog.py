@@ -129,6 +129,17 @@ TABLES: tuple[Table, ...] = (
         _c("files_unreadable", "Số tệp mới không đọc được", "New files unreadable"),
         _c("outcome", "Kết quả lần chạy", "Outcome"),
     )),
+    Table("ops.period_builds", "period", "Lần dựng gần nhất các bảng core và mart của mỗi kỳ",
+          "When each period's core and mart rows were last built, and from what", (
+        _c("period", "Mã kỳ", "Period code"),
+        _c("reference_digest", "Dấu vân tay dữ liệu tham chiếu của kỳ (đơn vị, chỉ tiêu, "
+           "kế hoạch, hạn nộp)", "Digest of the reference data the period was built from "
+           "(units, indicators, targets, its deadline)"),
+        _c("models_digest", "Dấu vân tay các câu lệnh SQL dựng bảng",
+           "Digest of the SQL models the period was built with"),
+        _c("built_at", "Dựng lúc", "Built at"),
+        _c("run_id", "Lần chạy đã dựng", "Run that built it"),
+    )),
     Table("raw.submissions", "file", "Mọi tệp báo cáo đã nhận", "Every file ever received", (
         _c("file_hash", "Mã SHA-256 của tệp", "SHA-256 of the file's bytes"),
         _c("file_name", "Tên tệp khi nhận", "File name when received"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from functools import cache
 from pathlib import Path
@@ -43,6 +44,14 @@ def run_folder(con: duckdb.DuckDBPyConnection, folder: str, **params: object) ->
     """Run every .sql file of sql/<folder> in name order (the files are numbered)."""
     for path in sorted((SQL_DIR / folder).glob("*.sql")):
         run(con, f"{folder}/{path.name}", **params)
+
+
+def folder_digest(folder: str) -> str:
+    """A digest of the text of every .sql file of sql/<folder>."""
+    digest = hashlib.sha256()
+    for path in sorted((SQL_DIR / folder).glob("*.sql")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 # DuckDB takes up to 80% of the machine's memory by default; a consolidation needs far

@@ -120,9 +120,14 @@ def add_failures(con: duckdb.DuckDBPyConnection, failures: pd.DataFrame) -> None
             db.run(con, "load/failures.sql")
 
 
-def materialize(con: duckdb.DuckDBPyConnection) -> None:
-    """Statuses, core tables and marts from what raw and quality now hold; then comments."""
-    db.run_folder(con, "models")
+def materialize(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
+    """Statuses, core tables and marts from what raw and quality now hold; then comments.
+    Core and district rows are rebuilt only for the periods that changed (see
+    models/15_changed_periods.sql); ops.period_builds records what they were built from."""
+    models = db.folder_digest("models")
+    if db.query(con, "builds/models_changed.sql", models_digest=models)["changed"][0]:
+        db.run(con, "builds/drop_rebuilt.sql")
+    db.run_folder(con, "models", models_digest=models, run_id=run_id, built_at=now())
     db.run(con, "generated/comments.sql")
 
 

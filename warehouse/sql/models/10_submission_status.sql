@@ -4,6 +4,10 @@
 --   accepted    the latest clean version for its district and period (its figures count)
 --   superseded  a clean version replaced by a later clean one
 -- A rejected new version leaves the last accepted one in force.
+-- The statuses before are kept for 15_changed_periods.sql.
+CREATE OR REPLACE TEMP TABLE status_before AS
+SELECT file_hash, status FROM raw.submissions;
+
 UPDATE raw.submissions AS s
 SET version = v.version, errors = v.errors, warnings = v.warnings, status = v.status
 FROM (

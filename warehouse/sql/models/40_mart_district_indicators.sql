@@ -1,11 +1,12 @@
 -- Grain: period × district × indicator × sector. Every catalogue indicator for each
 -- district with an accepted return (and the reporting-unit indicators for every expected
 -- district), with the parts it is computed from, its target and attainment.
-CREATE OR REPLACE TABLE mart.district_indicators AS
+-- Built for the periods of 15_changed_periods.sql only; the other periods' rows are kept.
+CREATE OR REPLACE TEMP TABLE district_indicators_rebuilt AS
 WITH current_returns AS (
     SELECT period, district_code, accepted_file_hash AS file_hash
     FROM mart.completeness
-    WHERE status = 'accepted'
+    WHERE status = 'accepted' AND period IN (SELECT period FROM changed_periods)
 ),
 sectors AS (
     SELECT 'ALL' AS sector
@@ -42,7 +43,7 @@ unit_measures AS (
         (status = 'accepted')::DOUBLE AS accepted,
         on_time::DOUBLE AS on_time
     FROM mart.completeness
-    WHERE expected
+    WHERE expected AND period IN (SELECT period FROM changed_periods)
 ),
 unit_facts AS (
     UNPIVOT unit_measures
@@ -90,3 +91,11 @@ LEFT JOIN ref.targets AS t
     ON t.period = p.period AND t.unit_code = p.district_code
     AND t.indicator_code = p.indicator_code AND p.sector = 'ALL'
 ORDER BY p.period, p.district_code, i.sort_order, p.sector;
+
+CREATE TABLE IF NOT EXISTS mart.district_indicators AS
+FROM district_indicators_rebuilt LIMIT 0;
+
+DELETE FROM mart.district_indicators WHERE period IN (SELECT period FROM changed_periods);
+
+INSERT INTO mart.district_indicators BY NAME
+FROM district_indicators_rebuilt;

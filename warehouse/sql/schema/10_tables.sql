@@ -66,6 +66,13 @@ CREATE TABLE IF NOT EXISTS ops.runs (
     files_unreadable INTEGER NOT NULL,
     outcome VARCHAR NOT NULL
 );
+CREATE TABLE IF NOT EXISTS ops.period_builds (
+    period VARCHAR PRIMARY KEY,
+    reference_digest VARCHAR NOT NULL,
+    models_digest VARCHAR NOT NULL,
+    built_at TIMESTAMP NOT NULL,
+    run_id VARCHAR NOT NULL
+);
 CREATE TABLE IF NOT EXISTS raw.submissions (
     file_hash VARCHAR PRIMARY KEY,
     file_name VARCHAR NOT NULL,

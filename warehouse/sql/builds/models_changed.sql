@@ -1,0 +1,6 @@
+-- Whether a period was built with other SQL models than the current ones ($models_digest):
+-- then the tables the models define by their query are dropped first (drop_rebuilt.sql),
+-- so a column a new version adds or removes takes effect.
+SELECT count(*) > 0 AS changed
+FROM ops.period_builds
+WHERE models_digest <> $models_digest;

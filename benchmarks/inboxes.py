@@ -97,18 +97,32 @@ def derive(src: Path, dst: Path, code: str, name: str, period: Period) -> Path:
     days = (period.start - BASE.start).days
     sheets = _sheet_entries(src)
     dst.parent.mkdir(parents=True, exist_ok=True)
+    renamed = False
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
         for info in zin.infolist():
             data = zin.read(info)
             if info.filename in sheets:
-                xml = data.decode("utf-8")
+                xml = _plain_characters(data.decode("utf-8"))
+                renamed |= old_name in xml
                 xml = _rename(xml, old_code, old_name, code, name, period)
                 xml = _shift_dates(xml, sheets[info.filename], days)
                 data = xml.encode("utf-8")
             zout.writestr(info, data)
+    if not renamed:  # the writer's XML changed form: every copy would be the same unit
+        raise RuntimeError(f"{src}: its unit name {old_name!r} was not found to rename")
     stamp = src.stat().st_mtime + days * 86400  # sent as long after its period as the base
     os.utime(dst, (stamp, stamp))
     return dst
+
+
+def _plain_characters(xml: str) -> str:
+    """The XML with character references written as the characters (openpyxl writes
+    'Huyện' as 'Huy&#7879;n' when lxml is installed), so that text can be matched; the
+    five characters XML reserves stay references."""
+    def char(m: re.Match) -> str:
+        c = chr(int(m[1][1:], 16) if m[1][0] in "xX" else int(m[1]))
+        return m[0] if c in "<>&\"'" else c
+    return re.sub(r"&#([xX][0-9a-fA-F]+|\d+);", char, xml)
 
 
 def _rename(xml: str, old_code: str, old_name: str, code: str, name: str,
@@ -138,7 +152,8 @@ def _shift_dates(xml: str, sheet: str, days: int) -> str:
 def _sheet_entries(path: Path) -> dict[str, str]:
     """Zip entry → sheet name (openpyxl writes sheet i of the workbook as sheet{i}.xml)."""
     with zipfile.ZipFile(path) as z:
-        names = re.findall(r'<sheet name="([^"]+)"', z.read("xl/workbook.xml").decode())
+        workbook = _plain_characters(z.read("xl/workbook.xml").decode("utf-8"))
+        names = re.findall(r'<sheet\b[^>]*?\bname="([^"]+)"', workbook)
     return {f"xl/worksheets/sheet{i}.xml": n for i, n in enumerate(names, 1)}
 
 

@@ -25,3 +25,30 @@ def test_national_benchmark_smoke(tmp_path):
                 "| project / floor |", "| usual approach / project |"):
         assert row in result.stdout
     assert header in out.read_text(encoding="utf-8")
+
+
+def test_a_derived_return_reads_as_its_new_unit_and_period(tmp_path):
+    """The national inboxes are copies of generated returns renamed by rewriting their XML:
+    a copy must read as the new unit's return for the new period, with the faults of its
+    original and nothing else (no unknown unit), whatever form the writer's XML takes."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import inboxes
+
+    from contracts.reference import load_reporting_units
+    from transforms.demo_province import write_demo_returns
+    from transforms.periods import period_from_code
+    from transforms.returns import read_return, validate_returns
+    from transforms.units import reporting_units
+
+    (original,) = [p for p in write_demo_returns(tmp_path / "base", inboxes.BASE, 1)
+                   if p.name.startswith("116_")]
+    units_csv = tmp_path / "units.csv"
+    inboxes.write_units_csv(units_csv, [(original, "042", "Huyện Số 042")])
+    period = period_from_code("2020S2")
+    copy = inboxes.derive(original, tmp_path / "042_2020S2.xlsx", "042", "Huyện Số 042", period)
+    units = reporting_units(load_reporting_units(units_csv))
+    before, after = validate_returns([read_return(original, reporting_units(
+        load_reporting_units())), read_return(copy, units)], frozenset())
+    assert (after.unit_code, after.period) == ("042", period)
+    assert sorted(f.rule for f in after.failures) == sorted(f.rule for f in before.failures)
+    assert len(after.columns["DS_HTX"]["_row"]) == len(before.columns["DS_HTX"]["_row"])

@@ -112,7 +112,7 @@ def write_run_summary(warehouse: Path, reports: Path, run: dict,
     result["feedback"] = [str(p) for p in feedback or []]
     folder = reports / f"run_{run['run_id']}"
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "summary.json").write_text(json.dumps(result, ensure_ascii=False, indent=2,
+    (folder / "summary.json").write_text(json.dumps(result, ensure_ascii=False,
                                                     default=str), encoding="utf-8")
     (folder / "summary.md").write_text(summary.render_markdown(result, warehouse),
                                        encoding="utf-8")

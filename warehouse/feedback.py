@@ -107,15 +107,18 @@ def _ascii(text: str) -> str:
     return UNSAFE_NAME.sub("_", strip_marks(str(text))).strip("._-")
 
 
-def write_feedback(original: Path, failures: pd.DataFrame, out: Path, *, district_name: str,
+def write_feedback(original: Path, failures: pd.DataFrame | list[dict], out: Path, *,
+                   district_name: str,
                    period: str, file_name: str, district_code: str | None = None) -> Path:
     """Write the feedback workbook of one return into folder `out`; return its path.
 
     `failures` has the columns of quality.validation_failures (`waived`, `failure_id` and
-    `district_code` optional). The district code in the file name is `district_code`, else
+    `district_code` optional), as a frame or as its records. The district code in the file name is `district_code`, else
     the failures' own, else taken from `district_name`.
     """
     original = Path(original)
+    if isinstance(failures, pd.DataFrame):
+        failures = failures.to_dict("records")
     book, kept = _package(original)
     items = _items(failures)
     marks, found = _marks(book, items)
@@ -194,10 +197,10 @@ def _text(value: object) -> str | None:
     return str(value)
 
 
-def _items(failures: pd.DataFrame) -> list[Item]:
+def _items(failures: list[dict]) -> list[Item]:
     """The failures as Items, the worst first, then by sheet, row and column."""
     items = []
-    for rec in failures.to_dict("records"):
+    for rec in failures:
         waived = _text(rec.get("waived")) is not None and bool(rec.get("waived"))
         status = "waived" if waived else str(rec["severity"])
         items.append(Item(status if status in RANK else "error", str(rec["rule_code"]),
@@ -348,8 +351,6 @@ def _period_label(period: str) -> str:
         return period
 
 
-def _code_of(failures: pd.DataFrame) -> str | None:
-    if "district_code" not in failures.columns:
-        return None
-    codes = {c for c in failures["district_code"].map(_text) if c}
+def _code_of(failures: list[dict]) -> str | None:
+    codes = {c for c in (_text(rec.get("district_code")) for rec in failures) if c}
     return codes.pop() if len(codes) == 1 else None

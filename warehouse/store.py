@@ -121,14 +121,16 @@ def add_failures(con: duckdb.DuckDBPyConnection, failures: pd.DataFrame) -> None
 
 
 def materialize(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
-    """Statuses, core tables and marts from what raw and quality now hold; then comments.
+    """Statuses, core tables and marts from what raw and quality now hold; then comments
+    (when a table is new).
     Core and district rows are rebuilt only for the periods that changed (see
     models/15_changed_periods.sql); ops.period_builds records what they were built from."""
     models = db.folder_digest("models")
     if db.query(con, "builds/models_changed.sql", models_digest=models)["changed"][0]:
         db.run(con, "builds/drop_rebuilt.sql")
     db.run_folder(con, "models", models_digest=models, run_id=run_id, built_at=now())
-    db.run(con, "generated/comments.sql")
+    if db.query(con, "builds/uncommented.sql")["missing"][0]:
+        db.run(con, "generated/comments.sql")
 
 
 def finish_run(con: duckdb.DuckDBPyConnection, run: dict) -> dict:
@@ -165,12 +167,13 @@ def feedback_files(con: duckdb.DuckDBPyConnection, run_id: str) -> list[dict]:
 
 
 def feedback_failures(con: duckdb.DuckDBPyConnection, run_id: str,
-                      file_hashes: list[str]) -> dict[str, pd.DataFrame]:
+                      file_hashes: list[str]) -> dict[str, list[dict]]:
     """The failures of each of the run's returns that get a feedback workbook (one query
-    for the run), by file hash."""
-    frame = db.query(con, "report/run_feedback_failures.sql", run_id=run_id)
-    parts = {h: part.reset_index(drop=True) for h, part in frame.groupby("file_hash", sort=False)}
-    return {h: parts.get(h, frame.iloc[:0]) for h in file_hashes}
+    for the run), as records by file hash."""
+    found: dict[str, list[dict]] = {h: [] for h in file_hashes}
+    for rec in db.query(con, "report/run_feedback_failures.sql", run_id=run_id).to_dict("records"):
+        found.setdefault(rec["file_hash"], []).append(rec)
+    return found
 
 
 def unit_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:

@@ -1,7 +1,7 @@
 -- Grain: period × district. Who was expected to report, who did, and what stands.
 -- Expected: units with a parent, valid on the period's last day. On time: an accepted
 -- return stands and the district's first submission for the period arrived by the deadline.
-CREATE OR REPLACE TABLE mart.completeness AS
+CREATE OR REPLACE TEMP TABLE completeness_rebuilt AS
 WITH expected AS (
     SELECT p.code AS period, u.code AS district_code
     FROM ref.periods AS p
@@ -57,3 +57,10 @@ FROM joined AS j
 LEFT JOIN ref.reporting_units AS u ON u.code = j.district_code
 LEFT JOIN ref.periods AS p ON p.code = j.period
 ORDER BY j.period, j.district_code;
+
+-- Rows replaced, the table kept (with its comments).
+CREATE TABLE IF NOT EXISTS mart.completeness AS FROM completeness_rebuilt LIMIT 0;
+
+DELETE FROM mart.completeness;
+
+INSERT INTO mart.completeness BY NAME FROM completeness_rebuilt;

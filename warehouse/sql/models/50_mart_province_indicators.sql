@@ -1,7 +1,7 @@
 -- Grain: period × indicator × sector. The province's value of every catalogue indicator,
 -- recomputed from the districts' summed parts (never an average of their values), with
 -- its coverage (districts expected and covered), target and attainment.
-CREATE OR REPLACE TABLE mart.province_indicators AS
+CREATE OR REPLACE TEMP TABLE province_indicators_rebuilt AS
 WITH province AS (
     SELECT code, name FROM ref.reporting_units WHERE parent_code IS NULL
 ),
@@ -50,3 +50,10 @@ LEFT JOIN ref.targets AS t
     ON t.period = s.period AND t.unit_code = pr.code
     AND t.indicator_code = s.indicator_code AND s.sector = 'ALL'
 ORDER BY s.period, i.sort_order, s.sector;
+
+-- Rows replaced, the table kept (with its comments).
+CREATE TABLE IF NOT EXISTS mart.province_indicators AS FROM province_indicators_rebuilt LIMIT 0;
+
+DELETE FROM mart.province_indicators;
+
+INSERT INTO mart.province_indicators BY NAME FROM province_indicators_rebuilt;

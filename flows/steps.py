@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextvars import copy_context
 from pathlib import Path
 
 from contracts.reference import TARGETS_CSV, load_reporting_units
@@ -22,7 +24,7 @@ from transforms.units import reporting_units
 from warehouse import publish, store, summary
 from warehouse.archive import archive_file, remove_archived
 from warehouse.db import connect
-from warehouse.feedback import write_feedback
+from warehouse.feedback import aside_folder, put_in_place, write_feedback
 from warehouse.report_html import render_html
 
 log = logging.getLogger("htx")
@@ -121,22 +123,35 @@ def write_run_summary(warehouse: Path, reports: Path, run: dict,
     return result
 
 
-def write_feedback_workbooks(warehouse: Path, reports: Path, run: dict) -> list[Path]:
+def gather_feedback(staging: Path, run_id: str) -> list[dict]:
+    """What the feedback workbooks of the run's rejected or flagged returns need, read from
+    the staging warehouse once the run's failures are all loaded."""
+    with connect(staging) as con:
+        files = store.feedback_files(con, run_id)
+        failures = store.feedback_failures(con, run_id, [f["file_hash"] for f in files])
+    return [f | {"failures": failures[f["file_hash"]]} for f in files]
+
+
+def write_feedback_workbooks(jobs: list[dict], reports: Path, run_id: str) -> list[Path]:
     """Each rejected or flagged return of the run, back to its district with its faulty
-    cells marked: reports/feedback/<period>/<district>_<period>_phan_hoi_<file>.xlsx."""
-    with connect(warehouse, read_only=True) as con:
-        files = store.feedback_files(con, run["run_id"])
-        failures = store.feedback_failures(con, run["run_id"], [f["file_hash"] for f in files])
-        jobs = [(f, failures[f["file_hash"]], reports) for f in files]
-    return list(parallel_map(_feedback_job, jobs))
+    cells marked, written aside (publish_feedback puts them in place)."""
+    aside = aside_folder(reports, run_id)
+    return list(parallel_map(_feedback_job, [(job, aside) for job in jobs]))
 
 
-def _feedback_job(job: tuple[dict, object, Path]) -> Path:
-    f, failures, reports = job
-    return write_feedback(Path(f["archived_path"]), failures,
-                          reports / "feedback" / (f["period"] or "khong_ro_ky"),
+def _feedback_job(job: tuple[dict, Path]) -> Path:
+    f, aside = job
+    return write_feedback(Path(f["archived_path"]), f["failures"],
+                          aside / (f["period"] or "khong_ro_ky"),
                           district_name=f["district_name"] or "", period=f["period"] or "",
                           file_name=f["file_name"], district_code=f["district_code"])
+
+
+def publish_feedback(writing: Future, reports: Path, run_id: str) -> list[Path]:
+    """The run's feedback workbooks, once written (`writing`: write_feedback_workbooks
+    running alongside) and the warehouse published, in place:
+    reports/feedback/<period>/<district>_<period>_phan_hoi_<file>.xlsx."""
+    return put_in_place(writing.result(), reports, run_id)
 
 
 def consolidate(settings: Settings, run_id: str, stage=lambda fn: fn) -> dict:
@@ -149,7 +164,7 @@ def consolidate(settings: Settings, run_id: str, stage=lambda fn: fn) -> dict:
         publish.fault_point(fn.__name__)
         return stage(fn)
 
-    with publish.run_lock(settings.warehouse):
+    with publish.run_lock(settings.warehouse), ThreadPoolExecutor(1) as alongside:
         staging = step(prepare_warehouse)(settings)
         seen, files = step(find_returns)(settings.inbox, staging, started,
                                          settings.settle_seconds)
@@ -157,12 +172,16 @@ def consolidate(settings: Settings, run_id: str, stage=lambda fn: fn) -> dict:
         reads = step(read_returns)(files, settings.reporting_units)
         reads = step(validate_returns)(reads, staging)
         step(load_returns)(staging, files, reads, archived, run_id, settings.deadlines)
+        jobs = step(gather_feedback)(staging, run_id)
+        # the workbooks are written while the marts are built and published (both cores)
+        writing = alongside.submit(copy_context().run, step(write_feedback_workbooks), jobs,
+                                   settings.reports, run_id)
         run = step(materialize_indicators)(
             staging, run | {"files_seen": len(seen), "files_new": len(files)})
         step(publish_warehouse)(staging, settings.warehouse)
         step(clear_inbox)(seen, settings.archive)
-    feedback = step(write_feedback_workbooks)(settings.warehouse, settings.reports, run)
-    return step(write_run_summary)(settings.warehouse, settings.reports, run, feedback)
+        placed = step(publish_feedback)(writing, settings.reports, run_id)
+    return step(write_run_summary)(settings.warehouse, settings.reports, run, placed)
 
 
 def waive(settings: Settings, failure_id: str, reason: str, by: str) -> dict:

@@ -757,3 +757,23 @@ def test_a_template_comes_back_as_a_plain_workbook(tmp_path):
     assert path.suffix == ".xlsx"
     _assert_consistent(path)  # typed as a workbook
     _assert_marks(load_workbook(path), _mixed_failures())
+
+
+def test_workbooks_written_aside_are_put_in_place_and_leftovers_removed(tmp_path):
+    """A run writes its workbooks aside while its warehouse is built, then puts them in
+    place; what an interrupted run left aside is removed by the next one."""
+    from warehouse.feedback import aside_folder, put_in_place
+
+    left = aside_folder(tmp_path, "interrupted") / PERIOD.code / "old.xlsx"
+    left.parent.mkdir(parents=True)
+    left.write_bytes(b"half")
+    aside = aside_folder(tmp_path, "run-2")
+    assert not left.exists() and aside.parent == tmp_path / "feedback"
+    original = write_template_version(tmp_path / "in.xlsx", PERIOD)
+    written = write_feedback(original, _failures(), aside / PERIOD.code,
+                             district_name="Huyện Mai Sơn", period=PERIOD.code,
+                             file_name="in.xlsx", district_code="125")
+    (placed,) = put_in_place([written], tmp_path, "run-2")
+    assert placed == tmp_path / "feedback" / PERIOD.code / written.name
+    assert load_workbook(placed).sheetnames[0] == FEEDBACK_SHEET
+    assert sorted(p.name for p in (tmp_path / "feedback").iterdir()) == [PERIOD.code]

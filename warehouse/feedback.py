@@ -30,6 +30,7 @@ import io
 import math
 import os
 import re
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,6 +48,7 @@ from transforms.workbook import check_container, read_book
 from warehouse.xlsx_edit import Look, Mark, NewSheet, NotAWorkbook, Package
 
 FEEDBACK_SHEET = "Loi_can_sua"
+ASIDE = ".chua_cong_bo_"  # reports/feedback/.chua_cong_bo_<run>: written, not yet published
 COLORS = {"error": "FFFF7C80", "warning": "FFFFC000", "waived": "FFD9D9D9"}  # aRGB fills
 LABELS = {"error": "Lỗi (phải sửa)", "warning": "Cảnh báo (cần kiểm tra)",
           "waived": "Đã được chấp nhận"}
@@ -92,6 +94,28 @@ class Item:
     @property
     def note(self) -> str:
         return f"[{LABELS[self.status]}] {self.message} ({self.rule})"
+
+
+def aside_folder(reports: Path, run_id: str) -> Path:
+    """Where a run writes its feedback workbooks before its warehouse is published; what
+    interrupted runs left aside is removed."""
+    folder = Path(reports) / "feedback"
+    for left in folder.glob(f"{ASIDE}*"):
+        shutil.rmtree(left, ignore_errors=True)
+    return folder / f"{ASIDE}{_ascii(run_id)}"
+
+
+def put_in_place(written: list[Path], reports: Path, run_id: str) -> list[Path]:
+    """The workbooks written aside, moved to reports/feedback/<period>/ (a later version of
+    the same return's feedback replaces the earlier one)."""
+    placed = []
+    for path in map(Path, written):
+        target = Path(reports) / "feedback" / path.parent.name / path.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(path, target)
+        placed.append(target)
+    shutil.rmtree(Path(reports) / "feedback" / f"{ASIDE}{_ascii(run_id)}", ignore_errors=True)
+    return placed
 
 
 def feedback_name(district_code: str, period: str, file_name: str) -> str:

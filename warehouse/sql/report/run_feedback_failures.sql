@@ -4,5 +4,4 @@ SELECT f.*
 FROM quality.validation_failures AS f
 JOIN raw.submissions AS s USING (file_hash)
 WHERE s.run_id = $run_id AND s.readable
-  AND (s.status = 'rejected' OR s.warnings > 0)
 ORDER BY f.file_hash, f.sheet, f.row_number, f.cell;

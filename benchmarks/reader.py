@@ -1,9 +1,10 @@
-"""Reader throughput: the project's reader (read + parse + validate one return) against a
-bare python-calamine read of every cell of the same files, measured in the same run.
+"""Reader throughput: the project's reader (read and parse each return, then validate them
+all together, in one process) against a bare python-calamine read of every cell of the
+same files, measured in the same run.
 
     python benchmarks/reader.py               # demo province (12 returns) and 700 returns
     python benchmarks/reader.py --smoke       # the province only, one repetition
-    python benchmarks/reader.py --write docs/benchmarks.md
+    python benchmarks/reader.py --write docs/reader-benchmark.md
 
 Prints, per scale: files, roster rows, median seconds of each reader, rows per second, and
 the ratio reader / bare calamine (how many times slower than the floor).

@@ -14,6 +14,8 @@ COLUMNS = ("scale", "measurement", "files", "runs", "discover", "read", "validat
 
 def test_national_benchmark_smoke(tmp_path):
     out = tmp_path / "benchmarks.md"
+    notes = "<!-- Notes below are written by hand; --write keeps them. -->\n\nFound: x.\n"
+    out.write_text("# an earlier report\n\n| old | table |\n\n" + notes, encoding="utf-8")
     result = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "national.py"), "--smoke",
                              "--cache", str(tmp_path / "cache"), "--write", str(out)],
                             check=False, capture_output=True, text=True, timeout=600)
@@ -24,7 +26,9 @@ def test_national_benchmark_smoke(tmp_path):
                 "| province | this project, first run | 12 |", "Prefect's fixed start-up",
                 "| project / floor |", "| usual approach / project |"):
         assert row in result.stdout
-    assert header in out.read_text(encoding="utf-8")
+    written = out.read_text(encoding="utf-8")
+    assert header in written and "| old | table |" not in written
+    assert written.endswith(notes)  # what was written by hand is kept
 
 
 def test_a_derived_return_reads_as_its_new_unit_and_period(tmp_path):

@@ -136,15 +136,25 @@ def write_feedback_workbooks(jobs: list[dict], reports: Path, run_id: str) -> li
     """Each rejected or flagged return of the run, back to its district with its faulty
     cells marked, written aside (publish_feedback puts them in place)."""
     aside = aside_folder(reports, run_id)
-    return list(parallel_map(_feedback_job, [(job, aside) for job in jobs]))
+    written = []
+    for job, (path, error) in zip(jobs, parallel_map(_feedback_job, [(j, aside) for j in jobs])):
+        if error:  # one workbook that cannot be written never stops the others
+            log.warning("%s: không tạo được tệp phản hồi (feedback not written): %s",
+                        job["file_name"], error)
+        else:
+            written.append(path)
+    return written
 
 
-def _feedback_job(job: tuple[dict, Path]) -> Path:
+def _feedback_job(job: tuple[dict, Path]) -> tuple[Path | None, str | None]:
     f, aside = job
-    return write_feedback(Path(f["archived_path"]), f["failures"],
-                          aside / (f["period"] or "khong_ro_ky"),
-                          district_name=f["district_name"] or "", period=f["period"] or "",
-                          file_name=f["file_name"], district_code=f["district_code"])
+    try:
+        return write_feedback(Path(f["archived_path"]), f["failures"],
+                              aside / (f["period"] or "khong_ro_ky"),
+                              district_name=f["district_name"] or "", period=f["period"] or "",
+                              file_name=f["file_name"], district_code=f["district_code"]), None
+    except Exception as exc:  # noqa: BLE001 - reported in the log, the run goes on
+        return None, f"{type(exc).__name__}: {exc}"
 
 
 def publish_feedback(writing: Future, reports: Path, run_id: str) -> list[Path]:

@@ -777,3 +777,16 @@ def test_workbooks_written_aside_are_put_in_place_and_leftovers_removed(tmp_path
     assert placed == tmp_path / "feedback" / PERIOD.code / written.name
     assert load_workbook(placed).sheetnames[0] == FEEDBACK_SHEET
     assert sorted(p.name for p in (tmp_path / "feedback").iterdir()) == [PERIOD.code]
+
+
+def test_a_workbook_that_cannot_be_written_does_not_stop_the_others(tmp_path, caplog):
+    from flows.steps import write_feedback_workbooks
+
+    good = write_template_version(tmp_path / "good.xlsx", PERIOD)
+    gone = tmp_path / "gone.xlsx"  # archived once, missing now
+    jobs = [{"archived_path": str(p), "failures": _failures().to_dict("records"),
+             "period": PERIOD.code, "district_name": "Huyện Mai Sơn", "file_name": p.name,
+             "district_code": "125"} for p in (gone, good)]
+    written = write_feedback_workbooks(jobs, tmp_path / "reports", "run")
+    assert [p.name for p in written] == [f"125_{PERIOD.code}_phan_hoi_good.xlsx"]
+    assert "gone.xlsx" in caplog.text

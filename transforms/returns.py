@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from contracts.return_form import COVER, RETURN_FORM, ROSTER, TASKS, TOTALS, UNIONS
+from contracts.return_form import COVER, RETURN_FORM, TASKS, TOTALS, UNIONS
 from contracts.rules import RowContext
 from transforms.decode import decode_grid
 from transforms.failures import Failure, cell_ref, show

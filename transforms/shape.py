@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-
 from contracts.fields import Field, Sheet
 from contracts.units import CONVERSIONS
 from transforms.text import is_blank, key, split_unit

@@ -679,14 +679,20 @@ SHARED = ('<row r="100"><c r="A100"><f t="shared" ref="A100:C100" si="7">A99+1</
           '<c r="D100"><f t="array" ref="D100">SUM(A1:A3*2)</f><v>12</v></c></row>')
 
 
-def test_shared_formulas_with_no_cached_value_come_out_as_their_own_text(tmp_path):
-    """A shared formula's dependent holds no text: its text is the master's, moved to it."""
+def _feedback_with_rows(tmp_path: Path, rows: str) -> Path:
+    """The feedback of a template return with `rows` (XML) added to its totals sheet; it
+    holds no formula."""
     original = write_template_version(tmp_path / "in.xlsx", PERIOD)
     _edit_zip(original, {_sheet_member(original, TOTALS.name):
-                         lambda x: x.replace("</sheetData>", SHARED + "</sheetData>")})
+                         lambda x: x.replace("</sheetData>", rows + "</sheetData>")})
     path = _feedback_of(original, _failures(), tmp_path / "out")
     _assert_no_formula(path)
-    totals = load_workbook(path)[TOTALS.name]
+    return path
+
+
+def test_shared_formulas_with_no_cached_value_come_out_as_their_own_text(tmp_path):
+    """A shared formula's dependent holds no text: its text is the master's, moved to it."""
+    totals = load_workbook(_feedback_with_rows(tmp_path, SHARED))[TOTALS.name]
     assert [(c.value, c.data_type) for c in totals[100][:4]] == [
         ("=A99+1", "s"), ("=B99+1", "s"), ("=C99+1", "s"), (12, "n")]
 
@@ -790,3 +796,50 @@ def test_a_workbook_that_cannot_be_written_does_not_stop_the_others(tmp_path, ca
     written = write_feedback_workbooks(jobs, tmp_path / "reports", "run")
     assert [p.name for p in written] == [f"125_{PERIOD.code}_phan_hoi_good.xlsx"]
     assert "gone.xlsx" in caplog.text
+
+
+EMPTY_RESULT = ('<row r="100"><c r="A100" t="str"><f>IF(1=1,"","x")</f><v></v></c>'
+                '<c r="B100"><f>1+1</f><v></v></c></row>')
+
+
+def test_a_formula_whose_result_is_empty_text_stays_an_empty_cell(tmp_path):
+    """LibreOffice and Excel store an empty text result as t="str" with an empty value:
+    the district saw an empty cell, so does the feedback (an empty value without a type is
+    how openpyxl writes a formula it never computed: its text is shown)."""
+    totals = load_workbook(_feedback_with_rows(tmp_path, EMPTY_RESULT))[TOTALS.name]
+    assert totals["A100"].value is None
+    assert (totals["B100"].value, totals["B100"].data_type) == ("=1+1", "s")
+
+
+def test_marks_never_land_on_the_two_reserved_fills(tmp_path):
+    """Fills 0 and 1 are 'none' and 'gray125' whatever a styles part says (Excel ignores
+    anything else there): a part with a single fill is completed before marks are added."""
+    original = write_template_version(tmp_path / "in.xlsx", PERIOD)
+    _edit_zip(original, {"xl/styles.xml": lambda x: re.sub(
+        r'<fills count="\d+">.*?</fills>',
+        '<fills count="1"><fill><patternFill patternType="none"/></fill></fills>', x)})
+    failures = _mixed_failures()
+    path = _feedback_of(original, failures, tmp_path / "out")
+    _assert_consistent(path)
+    with zipfile.ZipFile(path) as z:
+        styles = z.read("xl/styles.xml").decode()
+    fills = re.search(r"<fills[^>]*>(.*?)</fills>", styles, re.S)[1]
+    assert re.findall(r'patternType="(\w+)"', fills)[:2] == ["none", "gray125"]
+    wb = load_workbook(path)
+    _assert_marks(wb, failures)
+    cell = wb[ROSTER.name][_split(MEMBERS)[1]]
+    assert cell.style_id and wb._cell_styles[cell.style_id].fillId >= 2
+
+
+def test_names_using_a_table_column_are_kept_and_only_links_to_other_workbooks_go(tmp_path):
+    original = write_template_version(tmp_path / "in.xlsx", PERIOD)
+    names = ('<definedNames><definedName name="Nam2023">Bang1[2023]</definedName>'
+             '<definedName name="Khac">\'[1]Sheet 1\'!$A$1</definedName></definedNames>')
+    _edit_zip(original, {"xl/workbook.xml": lambda x: re.sub(
+        r"<definedNames>.*?</definedNames>|(?=<calcPr)", names, x, count=1)})
+    with zipfile.ZipFile(original) as z:
+        assert "Nam2023" in z.read("xl/workbook.xml").decode()  # the fixture has both
+    path = _feedback_of(original, _failures(), tmp_path / "out")
+    with zipfile.ZipFile(path) as z:
+        workbook = z.read("xl/workbook.xml").decode()
+    assert "Bang1[2023]" in workbook and "Khac" not in workbook

@@ -55,7 +55,7 @@ FORMULA = re.compile(rb"<(\w+:)?f[ >/]")
 TAB_SELECTED = re.compile(rb"tabSelected=[\"'](1|true)[\"']")
 IDMAP = re.compile(rb"idmap[^>]*?data=[\"']([\d,\s]*)[\"']")
 ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-EXTERNAL = re.compile(r"\[\d+\]")
+EXTERNAL = re.compile(r"\[\d+\][^\[\]!]*!")  # [1]Sheet!A1, '[1]Sheet'!A1, [1]!Name (not Table[2023])
 CELL = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)")
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
@@ -355,8 +355,9 @@ class _Styles:
         minimal = etree.fromstring(MINIMAL_STYLES, PARSER)
         for name in ("fonts", "fills", "borders", "cellStyleXfs", "cellXfs"):
             section = _child(root, name, STYLES_ORDER)
-            if not len(section.findall("*")):
-                section.extend(copy.deepcopy(list(minimal.find(_m(name)))))
+            have = len(section.findall("*"))
+            # fills 0 and 1 are reserved (none, gray125): Excel ignores any other there
+            section.extend(copy.deepcopy(list(minimal.find(_m(name)))[have:]))
 
     def _add(self, key: tuple, section: str, make) -> int:
         """The index in `section` of the element `make()` appends the first time `key` is
@@ -407,7 +408,8 @@ class _Styles:
         return self._add(("look", look), "cellXfs", make)
 
     def recount(self) -> None:
-        for section, tag in (("fonts", "font"), ("fills", "fill"), ("cellXfs", "xf")):
+        for section, tag in (("fonts", "font"), ("fills", "fill"), ("borders", "border"),
+                             ("cellStyleXfs", "xf"), ("cellXfs", "xf")):
             self.root.find(_m(section)).set("count", str(len(self._items(section, tag))))
 
 
@@ -456,11 +458,15 @@ def _strip_formulas(root: etree._Element) -> None:
 def _defuse(c: etree._Element, f: etree._Element,
             masters: dict[str, tuple[str, str]]) -> None:
     """A formula cell as its cached value, or its formula as text when nothing is cached (an
-    empty <v/>, as openpyxl writes a formula, caches nothing)."""
+    empty <v/> without a type, as openpyxl writes a formula, caches nothing; an empty text
+    result, t="str", is an empty cell, as the district saw it)."""
     cached = c.find(_m("v"))
     c.remove(f)
     c.attrib.pop("cm", None)  # dynamic-array metadata of the formula
-    if cached is None or not cached.text:
+    if cached is not None and not cached.text and c.get("t") == "str":
+        c.remove(cached)
+        c.attrib.pop("t")
+    elif cached is None or not cached.text:
         if c.find(_m("is")) is None:
             _inline(c, "=" + _formula_text(c, f, masters))
     elif c.get("t") == "str":  # a text result

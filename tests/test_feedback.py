@@ -843,3 +843,48 @@ def test_names_using_a_table_column_are_kept_and_only_links_to_other_workbooks_g
     with zipfile.ZipFile(path) as z:
         workbook = z.read("xl/workbook.xml").decode()
     assert "Bang1[2023]" in workbook and "Khac" not in workbook
+
+
+MACROSHEET_REL = "http://schemas.microsoft.com/office/2006/relationships/xlMacrosheet"
+
+
+def _with_macro_sheet(folder: Path) -> Path:
+    """A return carrying an Excel 4.0 macro sheet (XLM macros, run by an Auto_Open name)
+    with a name local to it, and a print area on the sheet after it."""
+    path = write_template_version(folder / "xlm.xlsx", PERIOD)
+    wb = load_workbook(path)
+    wb[TOTALS.name].print_area = PRINT_AREA
+    wb.save(path)
+    last = len(load_workbook(path).sheetnames)  # Macro1 comes after every other sheet
+    macro = (f'<xm:macrosheet xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main" '
+             f'xmlns="{MAIN}"><sheetData><row r="1"><c r="A1" t="str"><f>EXEC("calc")</f>'
+             "<v>x</v></c></row></sheetData></xm:macrosheet>")
+    return _edit_zip(path, {
+        "[Content_Types].xml": lambda x: x.replace("</Types>", (
+            '<Override PartName="/xl/macrosheets/sheet1.xml" '
+            'ContentType="application/vnd.ms-excel.macrosheet+xml"/></Types>')),
+        "xl/_rels/workbook.xml.rels": lambda x: x.replace("</Relationships>", (
+            f'<Relationship Id="rIdXlm" Type="{MACROSHEET_REL}" '
+            'Target="macrosheets/sheet1.xml"/></Relationships>')),
+        "xl/workbook.xml": lambda x: x.replace("</sheets>", (
+            f'<sheet xmlns:r="{REL[:-1]}" name="Macro1" sheetId="99" r:id="rIdXlm"/></sheets>'
+        )).replace("<definedNames>", (
+            '<definedNames><definedName name="Auto_Open">Macro1!$A$1</definedName>'
+            f'<definedName name="Rieng" localSheetId="{last}">$A$2</definedName>')),
+    }, add={"xl/macrosheets/sheet1.xml": macro})
+
+
+def test_a_macro_sheet_goes_with_the_names_that_would_run_it(tmp_path):
+    original = _with_macro_sheet(tmp_path / "in")
+    with zipfile.ZipFile(original) as z:
+        assert "Auto_Open" in z.read("xl/workbook.xml").decode()  # the fixture has what it says
+    assert read_book(original).has_macros  # the reader warns (MACROS_IGNORED), runs nothing
+    path = _feedback_of(original, _failures(), tmp_path / "out")
+    _assert_consistent(path)
+    with zipfile.ZipFile(path) as z:
+        workbook = z.read("xl/workbook.xml").decode()
+        assert not any("macrosheet" in n for n in z.namelist())
+    assert "Macro1" not in workbook and "Auto_Open" not in workbook and "Rieng" not in workbook
+    wb = load_workbook(path)
+    assert wb.sheetnames[0] == FEEDBACK_SHEET and "Macro1" not in wb.sheetnames
+    assert wb[TOTALS.name].print_area == f"'{TOTALS.name}'!$A$1:$C$10"

@@ -747,6 +747,12 @@ def _first_tab_active(workbook: etree._Element) -> None:
         view.set("firstSheet", "0")
 
 
+def _refers_to(formula: str, sheet: str) -> bool:
+    """Whether a defined name's formula points into `sheet` (Macro1!A1, 'Macro 1'!A1)."""
+    quoted = "'" + sheet.replace("'", "''") + "'!"
+    return quoted in formula or re.search(rf"(?<![\w.']){re.escape(sheet)}!", formula) is not None
+
+
 # --- the package ------------------------------------------------------------------------------
 
 class Package:
@@ -855,11 +861,16 @@ class Package:
                 if n.casefold().endswith(ext) and not self._parts.overrides(n)]
 
     def _drop_macro_sheets(self) -> None:
-        """Excel 4.0 macro sheets are macros too: gone, with the names local to them."""
+        """Excel 4.0 macro sheets are macros too: gone, with the names local to them or
+        pointing into them."""
         kept = [s for s in self._sheets if s.kind not in MACRO_SHEETS]
         if len(kept) == len(self._sheets):
             return
         self._renumber({self._sheets.index(s): n for n, s in enumerate(kept)})
+        gone = [s.name for s in self._sheets if s not in kept]
+        for name in list(self._parts.tree(self._book).iter(_m("definedName"))):
+            if any(_refers_to(name.text or "", sheet) for sheet in gone):  # e.g. Auto_Open
+                name.getparent().remove(name)
         rels = {rel.get("Id"): rel for rel, _, _ in self._parts.targets(self._book)}
         for s in self._sheets:
             if s not in kept:

@@ -65,6 +65,11 @@ def read_book(path: Path) -> Book:
     except calamine.PasswordError as exc:
         raise _password() from exc
     except Exception as exc:  # calamine reports broken files with many exception types
+        if _has_macro_sheets(path):  # calamine reads no Excel 4.0 macro sheet
+            raise UnreadableFile(
+                "FILE_UNREADABLE", "tệp có trang macro Excel 4.0 (XLM); hãy chép số liệu sang "
+                "tệp .xlsx theo mẫu, không có macro, rồi gửi lại",
+                "the workbook holds an Excel 4.0 macro sheet (XLM)") from exc
         raise UnreadableFile("FILE_UNREADABLE",
                              f"tệp bị hỏng hoặc không phải bảng tính ({type(exc).__name__})",
                              f"the file is damaged or not a workbook ({exc})") from exc
@@ -79,6 +84,13 @@ def _grid(book: calamine.CalamineWorkbook, meta) -> Grid:
     return Grid(meta.name, sheet.to_python(skip_empty_area=False),
                 meta.visible != calamine.SheetVisibleEnum.Visible,
                 tuple(sheet.merged_cell_ranges or ()))
+
+
+def _has_macro_sheets(path: Path) -> bool:
+    if not zipfile.is_zipfile(path):
+        return False
+    with zipfile.ZipFile(path) as archive:
+        return any("macrosheets/" in name.lower() for name in archive.namelist())
 
 
 def _password() -> UnreadableFile:

@@ -135,8 +135,8 @@ TABLES: tuple[Table, ...] = (
         _c("reference_digest", "Dấu vân tay dữ liệu tham chiếu của kỳ (đơn vị, chỉ tiêu, "
            "kế hoạch, hạn nộp)", "Digest of the reference data the period was built from "
            "(units, indicators, targets, its deadline)"),
-        _c("models_digest", "Dấu vân tay các câu lệnh SQL dựng bảng",
-           "Digest of the SQL models the period was built with"),
+        _c("models_digest", "Dấu vân tay các câu lệnh SQL dựng bảng (lược đồ, mô hình, macro)",
+           "Digest of the SQL schema, models and macros the period was built with"),
         _c("built_at", "Dựng lúc", "Built at"),
         _c("run_id", "Lần chạy đã dựng", "Run that built it"),
     )),

@@ -46,11 +46,12 @@ def run_folder(con: duckdb.DuckDBPyConnection, folder: str, **params: object) ->
         run(con, f"{folder}/{path.name}", **params)
 
 
-def folder_digest(folder: str) -> str:
-    """A digest of the text of every .sql file of sql/<folder>."""
+def folder_digest(*folders: str) -> str:
+    """A digest of the text of every .sql file of sql/<folder>, for each folder."""
     digest = hashlib.sha256()
-    for path in sorted((SQL_DIR / folder).glob("*.sql")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    for folder in folders:
+        for path in sorted((SQL_DIR / folder).glob("*.sql")):
+            digest.update(f"{folder}/{path.name}".encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
 

@@ -62,7 +62,7 @@ COMMENT ON COLUMN ops.runs.outcome IS 'Kết quả lần chạy — Outcome';
 COMMENT ON TABLE ops.period_builds IS 'Lần dựng gần nhất các bảng core và mart của mỗi kỳ — When each period''s core and mart rows were last built, and from what (grain: period)';
 COMMENT ON COLUMN ops.period_builds.period IS 'Mã kỳ — Period code';
 COMMENT ON COLUMN ops.period_builds.reference_digest IS 'Dấu vân tay dữ liệu tham chiếu của kỳ (đơn vị, chỉ tiêu, kế hoạch, hạn nộp) — Digest of the reference data the period was built from (units, indicators, targets, its deadline)';
-COMMENT ON COLUMN ops.period_builds.models_digest IS 'Dấu vân tay các câu lệnh SQL dựng bảng — Digest of the SQL models the period was built with';
+COMMENT ON COLUMN ops.period_builds.models_digest IS 'Dấu vân tay các câu lệnh SQL dựng bảng (lược đồ, mô hình, macro) — Digest of the SQL schema, models and macros the period was built with';
 COMMENT ON COLUMN ops.period_builds.built_at IS 'Dựng lúc — Built at';
 COMMENT ON COLUMN ops.period_builds.run_id IS 'Lần chạy đã dựng — Run that built it';
 COMMENT ON TABLE raw.submissions IS 'Mọi tệp báo cáo đã nhận — Every file ever received (grain: file)';

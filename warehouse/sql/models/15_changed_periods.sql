@@ -3,7 +3,8 @@
 --   a file's status changed in the period (a new file, a correction, a waiver), or
 --   what the period is built from changed since its last build (ops.period_builds): the
 --   shared reference data (units, sectors, indicators, targets), the period's own row in
---   ref.periods (its deadline), or the SQL models ($models_digest), or it was never built.
+--   ref.periods (its deadline), or the SQL schema and models with their macros
+--   ($models_digest), or it was never built.
 CREATE OR REPLACE TEMP TABLE period_digests AS
 WITH shared AS (
     SELECT md5(string_agg(line, chr(10) ORDER BY line)) AS digest

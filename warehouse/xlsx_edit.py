@@ -29,6 +29,12 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote
 
 from lxml import etree
+from openpyxl.utils.cell import (
+    column_index_from_string,
+    coordinate_from_string,
+    get_column_letter,
+    range_boundaries,
+)
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -56,7 +62,6 @@ TAB_SELECTED = re.compile(rb"tabSelected=[\"'](1|true)[\"']")
 IDMAP = re.compile(rb"idmap[^>]*?data=[\"']([\d,\s]*)[\"']")
 ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 EXTERNAL = re.compile(r"\[\d+\][^\[\]!]*!")  # [1]Sheet!A1, '[1]Sheet'!A1, [1]!Name (not Table[2023])
-CELL = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)")
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 DROPPED = {"vbaProject", "externalLink", "calcChain"}  # workbook relationships
@@ -149,29 +154,15 @@ def _clean(text: object) -> str:
     return ILLEGAL.sub("", str(text))
 
 
-def _letters(col: int) -> str:
-    letters = ""
-    while col:
-        col, rest = divmod(col - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
 def _cell_ref(ref: str) -> tuple[int, int]:
     """'AB12' (or the first cell of 'AB12:AC14') -> (12, 28)."""
-    match = CELL.match(ref.split(":")[0])
-    if not match:
-        raise ValueError(f"not a cell reference: {ref!r}")
-    col = 0
-    for letter in match[1].upper():
-        col = col * 26 + ord(letter) - 64
-    return int(match[2]), col
+    letters, row = coordinate_from_string(ref.split(":")[0])
+    return row, column_index_from_string(letters)
 
 
 def _range(ref: str) -> tuple[int, int, int, int]:
     """'B3:C4' -> (3, 2, 4, 3): first row, first column, last row, last column."""
-    first, _, last = ref.partition(":")
-    (r1, c1), (r2, c2) = _cell_ref(first), _cell_ref(last or first)
+    c1, r1, c2, r2 = range_boundaries(ref)
     return r1, c1, r2, c2
 
 
@@ -520,7 +511,7 @@ def _position(element: etree._Element, number) -> int:
 
 def _coordinate(c: etree._Element) -> str:
     row = _position(c.getparent(), int)
-    return f"{_letters(_position(c, lambda r: _cell_ref(r)[1]))}{row}"
+    return f"{get_column_letter(_position(c, lambda r: _cell_ref(r)[1]))}{row}"
 
 
 def _untab(root: etree._Element) -> None:
@@ -560,7 +551,7 @@ def _row(data: etree._Element, rows: dict[int, etree._Element], r: int) -> etree
 
 def _cell(row: etree._Element, r: int, col: int) -> tuple[etree._Element, bool]:
     """Cell `col` of `row`, made in its place if missing; whether it was made."""
-    ref, n = f"{_letters(col)}{r}", 0
+    ref, n = f"{get_column_letter(col)}{r}", 0
     for c in row.iterchildren(_m("c")):
         n = _cell_ref(c.get("r"))[1] if c.get("r") else n + 1
         if n == col:
@@ -611,7 +602,7 @@ def _put_comments(root: etree._Element, marks: list[Mark], author: str) -> None:
         if _cell_ref(old.get("ref", "A1")) in marked:
             listed.remove(old)
     for mark in marks:
-        comment = etree.SubElement(listed, _m("comment"), ref=f"{_letters(mark.col)}{mark.row}",
+        comment = etree.SubElement(listed, _m("comment"), ref=f"{get_column_letter(mark.col)}{mark.row}",
                                    authorId=str(names.index(author)), shapeId="0")
         t = etree.SubElement(etree.SubElement(comment, _m("text")), _m("t"))
         t.text = _clean(mark.comment)
@@ -673,7 +664,7 @@ def _new_sheet_xml(sheet: NewSheet, styles: _Styles) -> etree._Element:
     root = etree.Element(_m("worksheet"), nsmap={None: MAIN, "r": R})
     last_row = max((r for r, _ in sheet.cells), default=1)
     last_col = max([c for _, c in sheet.cells] + [len(sheet.widths), 1])
-    etree.SubElement(root, _m("dimension"), ref=f"A1:{_letters(last_col)}{last_row}")
+    etree.SubElement(root, _m("dimension"), ref=f"A1:{get_column_letter(last_col)}{last_row}")
     _view(etree.SubElement(etree.SubElement(root, _m("sheetViews")), _m("sheetView"),
                            tabSelected="1", workbookViewId="0"), sheet.frozen_rows)
     etree.SubElement(root, _m("sheetFormatPr"), defaultRowHeight="15")
@@ -701,7 +692,7 @@ def _sheet_data(data: etree._Element, cells: dict, styles: _Styles) -> None:
     for (r, c), (value, look) in sorted(cells.items()):
         if r not in rows:
             rows[r] = etree.SubElement(data, _m("row"), r=str(r))
-        _value_cell(rows[r], f"{_letters(c)}{r}", value, styles.look(look) if look else None)
+        _value_cell(rows[r], f"{get_column_letter(c)}{r}", value, styles.look(look) if look else None)
 
 
 def _view(view: etree._Element, frozen_rows: int) -> None:
@@ -733,7 +724,7 @@ def _links(root: etree._Element, links: dict[tuple[int, int], str]) -> None:
     if links:
         parent = etree.SubElement(root, _m("hyperlinks"))
         for (r, c), location in sorted(links.items()):
-            etree.SubElement(parent, _m("hyperlink"), ref=f"{_letters(c)}{r}",
+            etree.SubElement(parent, _m("hyperlink"), ref=f"{get_column_letter(c)}{r}",
                              location=_clean(location))
 
 

@@ -67,6 +67,9 @@ class Vocabulary:
     name: str
     terms: tuple[Term, ...]
     description_en: str = ""
+    # Marks a column may tick its yes-answers with (x, ✓): in a column of marks only, a
+    # blank cell means no. Elsewhere a blank is missing.
+    marks: tuple[str, ...] = ()
 
     @property
     def codes(self) -> tuple[str, ...]:

@@ -37,13 +37,16 @@ STATUSES = Vocabulary(
     "Operating status of a cooperative or union.",
 )
 
+YES_MARKS = ("x", "✓", "✔", "×", "v", "☑")  # ticks meaning yes
 YES_NO = Vocabulary(
     "yes_no",
     (
-        Term("true", "Có", "Yes", ("C", "x", "1", "TRUE", "Yes", "Y", "V", "✓")),
+        Term("true", "Có", "Yes", ("C", "1", "TRUE", "Yes", "Y", *YES_MARKS)),
         Term("false", "Không", "No", ("K", "0", "FALSE", "No", "N")),
     ),
-    "Yes/no answer; a blank cell in a yes/no column that uses 'x' marks means no.",
+    "Yes/no answer; in a column ticked with marks (x, ✓) a blank cell means no, elsewhere "
+    "a blank is missing.",
+    marks=YES_MARKS,
 )
 
 RATINGS = Vocabulary(

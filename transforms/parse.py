@@ -1,61 +1,72 @@
 """From raw cell values to typed columns, one parser per field kind, every unreadable
-cell recorded as a failure pointing at it."""
+cell recorded as a failure pointing at it. Amounts are converted to the field's unit
+exactly (transforms/quantities.py); what a column's cells show decides how its uncertain
+cells are read (cells.column_reading)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from fractions import Fraction
 
 import pandas as pd
 
 from contracts.fields import Field, Sheet
-from contracts.units import CONVERSIONS
 from transforms import cells
 from transforms.failures import Failure, cell_ref, show
-from transforms.shape import Table, unit_factor
+from transforms.quantities import conversion
+from transforms.shape import Table
 
-
-_PARSERS: dict[tuple[str, str], Callable[[object], object]] = {}
 _NUMERIC = {"integer", "number"}
-
-
-def parser(f: Field) -> Callable[[object], object]:
-    """The cell parser of a field's kind (built once per field)."""
-    if (f.name, f.header) not in _PARSERS:
-        _PARSERS[(f.name, f.header)] = _make_parser(f)
-    return _PARSERS[(f.name, f.header)]
-
-
-def _make_parser(f: Field) -> Callable[[object], object]:
-    return {
-        "text": cells.parse_text,
-        "id": cells.parse_text,
-        "integer": cells.parse_integer,
-        "number": (lambda v: cells.parse_amount(v, CONVERSIONS[f.unit])) if f.unit in CONVERSIONS
-        else cells.parse_number,
-        "date": cells.parse_date,
-        "bool": lambda v: cells.parse_bool(v, f.vocabulary),
-        "choice": lambda v: cells.parse_choice(v, f.vocabulary),
-    }[f.kind]
+_ONE = Fraction(1)
 
 
 def parse_value(f: Field, raw: object, sheet: str, row: int, column: int | None,
-                factor: float = 1.0) -> tuple[object, Failure | None]:
-    """One cell: (typed value or None, failure or None)."""
-    if type(raw) is float and f.kind == "number" and raw == raw:  # most cells: a number
-        return (raw * factor if factor != 1.0 else raw), None
+                factor: Fraction = _ONE, reading: cells.Reading = cells.PLAIN
+                ) -> tuple[object, Failure | None]:
+    """One cell: (typed value or None, failure or None). `factor` converts the column's
+    unit to the field's; a unit written in the cell itself ('2.000 triệu') is used instead."""
+    if type(raw) is float and factor == 1 and raw == raw:  # most cells: a number already
+        if f.kind == "number":                               # in the field's unit
+            return raw, None
+        if f.kind == "integer" and raw.is_integer():
+            return int(raw), None
     try:
-        value = parser(f)(raw)
+        return _typed(f, raw, factor, reading), None
     except cells.Unreadable as exc:
         where = cell_ref(sheet, row, column) if column is not None else None
         if f.kind == "choice":  # a word outside the list: say which words are allowed
             return None, Failure("VALUE_NOT_ALLOWED", sheet, row, f.name, where, show(raw), {
                 "header": f.header, "allowed": ", ".join(t.name_vi for t in f.vocabulary.terms)})
         return None, Failure("VALUE_UNREADABLE", sheet, row, f.name, where, show(raw),
-                             {"header": f.header, "expected": exc.expected_vi,
-                              "expected_en": exc.expected_en})
-    if value is not None and factor != 1.0:
-        value = value * factor if f.kind == "number" else round(value * factor)
-    return value, None
+                             {"header": f.header, "expected": exc.expected_vi + exc.why_vi,
+                              "expected_en": exc.expected_en + exc.why_en})
+
+
+def _typed(f: Field, raw: object, factor: Fraction, reading: cells.Reading) -> object:
+    if f.kind in _NUMERIC:
+        return _amount(f, raw, factor, reading)
+    if f.kind == "bool":
+        return cells.parse_bool(raw, f.vocabulary, reading)
+    if f.kind == "choice":
+        return cells.parse_choice(raw, f.vocabulary)
+    if f.kind == "date":
+        return cells.parse_date(raw)
+    return cells.parse_text(raw)
+
+
+def _amount(f: Field, raw: object, factor: Fraction, reading: cells.Reading) -> int | float | None:
+    """A number in the field's unit: the column's unit, or the one written in the cell."""
+    number, written = cells.parse_quantity(raw, reading) if f.unit else \
+        (cells.parse_exact(raw, reading), None)
+    if written is not None:
+        factor = conversion(f, written)
+        if factor is None:
+            raise cells.Unreadable(raw, f"số theo đơn vị {f.unit}", f"a number in {f.unit}",
+                                   f": đơn vị '{written}' không quy đổi được",
+                                   f": unit '{written}' cannot be converted")
+    if number is None:
+        return None
+    number *= factor
+    return cells.whole(number, raw) if f.kind == "integer" else float(number)
 
 
 def typed_frame(table: Table) -> tuple[pd.DataFrame, list[Failure]]:
@@ -66,26 +77,50 @@ def typed_frame(table: Table) -> tuple[pd.DataFrame, list[Failure]]:
 
 def typed_columns(table: Table) -> tuple[dict[str, list], list[Failure]]:
     """typed_frame as plain lists (field -> values, and `_row`): a return's few rows are
-    turned into pandas only together with every other return's (columns_frame)."""
+    turned into pandas only together with every other return's (columns_frame).
+
+    A column whose unit is not in the table of units, or of another dimension than its
+    field's, is refused at the cell that names the unit and none of its values is kept."""
     failures: list[Failure] = []
     rows = table.raw["_row"]
     columns: dict[str, list] = {}
     for f in table.sheet.stored_fields:
-        factor = unit_factor(f, table.units.get(f.name))
         column = table.columns.get(f.name)
+        raw = table.raw[f.name]
+        factor = conversion(f, table.units.get(f.name))
         if factor is None:
-            failures.append(Failure(
-                "HEADER_UNIT_UNKNOWN", table.grid_name, table.header_row, f.name,
-                cell_ref(table.grid_name, table.header_row, column), table.units[f.name],
-                {"header": f.header, "unit": f.unit}))
+            failures.append(unknown_unit(f, table.units[f.name], table.grid_name,
+                                         *table.unit_cells.get(f.name, (table.header_row,
+                                                                        column))))
+            columns[f.name] = [None] * len(rows)
+            continue
+        reading = read_column(f, raw, table.grid_name, rows, column)
         values = columns[f.name] = []
-        for raw, row in zip(table.raw[f.name], rows):
-            value, failure = parse_value(f, raw, table.grid_name, row, column, factor or 1.0)
-            values.append(value)
+        for value, row in zip(raw, rows):
+            parsed, failure = parse_value(f, value, table.grid_name, row, column, factor,
+                                          reading)
+            values.append(parsed)
             if failure:
                 failures.append(failure)
     columns["_row"] = rows
     return columns, failures
+
+
+def read_column(f: Field, raw: list, sheet: str, rows: list[int],
+                column: int | None) -> cells.Reading:
+    """How the field's uncertain cells are read, from the column's own cells."""
+    if f.kind not in _NUMERIC and f.kind != "bool":
+        return cells.PLAIN
+    return cells.column_reading(
+        raw, lambda i: cell_ref(sheet, rows[i], column) if column is not None else str(rows[i]),
+        f.vocabulary if f.kind == "bool" else None)
+
+
+def unknown_unit(f: Field, written: str, sheet: str, row: int, column: int | None) -> Failure:
+    """HEADER_UNIT_UNKNOWN at the cell that names a unit the field cannot be converted from."""
+    where = cell_ref(sheet, row, column) if column is not None else sheet
+    return Failure("HEADER_UNIT_UNKNOWN", sheet, row, f.name, where, show(written),
+                   {"header": f.header, "unit": f.unit})
 
 
 def columns_frame(sheet: Sheet, parts: list[dict[str, list]]) -> pd.DataFrame:

@@ -20,7 +20,9 @@ from transforms.decode import decode_grid
 from transforms.failures import Failure, cell_ref, show
 from transforms.fonts import cell_fonts, declared_encoding, declared_fonts
 from transforms.parallel import parallel_map
-from transforms.parse import columns_frame, parse_value, typed_columns
+from transforms.cells import column_reading
+from transforms.parse import columns_frame, parse_value, typed_columns, unknown_unit
+from transforms.quantities import conversion
 from transforms.periods import Period, parse_period
 from transforms.shape import (
     Table,
@@ -28,7 +30,6 @@ from transforms.shape import (
     declared_count,
     read_labels,
     read_table,
-    unit_factor,
 )
 from transforms.units import resolve_unit, units_valid_on
 from transforms.validate import (
@@ -214,19 +215,26 @@ def _read_tables(result: ReturnRead, sheets: dict[str, Grid]) -> None:
 
 
 def _read_totals(result: ReturnRead, grid: Grid | None) -> None:
+    """The figures the district declares, each in its field's unit. The values are one
+    column: their text numbers decide together how an uncertain one ('3,843') reads."""
     if grid is None:
         return
+    found = read_labels(grid, TOTALS)
+    names = list(found)
+    reading = column_reading([found[n].value for n in names],
+                             lambda i: cell_ref(grid.name, found[names[i]].row,
+                                                found[names[i]].column))
     records = []
-    for name, found in read_labels(grid, TOTALS).items():
+    for name, cell in found.items():
         f = TOTALS.field(name)
-        where = cell_ref(grid.name, found.row, found.column)
-        factor = unit_factor(f, found.unit)
+        where = cell_ref(grid.name, cell.row, cell.column)
+        factor = conversion(f, cell.unit)
         if factor is None:
-            result.failures.append(Failure("HEADER_UNIT_UNKNOWN", grid.name, found.row, name,
-                                           where, show(found.unit),
-                                           {"header": f.header, "unit": f.unit}))
-        value, failure = parse_value(f, found.value, grid.name, found.row, found.column,
-                                     factor or 1.0)
+            result.failures.append(unknown_unit(f, cell.unit, grid.name, cell.row,
+                                                cell.unit_column))
+            continue
+        value, failure = parse_value(f, cell.value, grid.name, cell.row, cell.column, factor,
+                                     reading)
         if failure:
             result.failures.append(failure)
         elif value is not None and f.reconciles:

@@ -10,7 +10,9 @@ import re
 from dataclasses import dataclass, field
 
 from contracts.fields import Field, Sheet
-from contracts.units import CONVERSIONS
+from contracts.units import unit
+from transforms.quantities import (UNIT_LABEL, bare_unit, conversion, declares_unit,
+                                   find_unit)
 from transforms.text import is_blank, key, split_unit
 from transforms.workbook import Grid
 
@@ -89,9 +91,12 @@ def match_field(sheet: Sheet, text: object) -> tuple[Field, str | None] | None:
     """The field a header or label names, and the unit written beside it, if any."""
     if is_blank(text) or not isinstance(text, str):
         return None
-    label, unit = split_unit(text)
-    found = _field_keys(sheet).get(key(label)) or _field_keys(sheet).get(key(text))
-    return (found, unit) if found else None
+    whole = _field_keys(sheet).get(key(text))  # 'Lợi nhuận (trước thuế)' is a name
+    if whole is not None:
+        return whole, None
+    label, written = split_unit(text)
+    found = _field_keys(sheet).get(key(label))
+    return (found, written) if found else None
 
 
 @dataclass
@@ -103,6 +108,9 @@ class Table:
     header_row: int  # 1-based
     columns: dict[str, int]  # field name -> 0-based column index
     units: dict[str, str] = field(default_factory=dict)  # field name -> unit as written
+    # field name -> where its unit is written, when not in its header cell (1-based row,
+    # 0-based column): a units row, a 'Đơn vị tính: …' line
+    unit_cells: dict[str, tuple[int, int]] = field(default_factory=dict)
     raw: dict[str, list] = field(default_factory=dict)  # field -> cells as found, + "_row"
     above: list[list[object]] = field(default_factory=list)  # rows above the header
 
@@ -186,67 +194,81 @@ def read_table(grid: Grid, sheet: Sheet) -> Table | None:
         return None
     last = header.row + header.depth  # 0-based index of the first row under the header
     body, first = grid.rows[last:], last + 1
-    units = {**_units_above(grid.rows[:header.row], sheet, header.columns), **header.units}
+    found = _units_above(grid.rows[:header.row], sheet, header.columns)
+    found |= {name: (written, None) for name, written in header.units.items()}
     if body and _is_units_row(body[0], sheet):
-        units = {**units, **_units_from_row(body[0], header.columns, sheet)}
+        found |= _units_from_row(body[0], first, header.columns, sheet)
         body, first = body[1:], first + 1
     kept = [(first + i, row) for i, row in enumerate(body) if not _is_skipped(row)]
     raw = {f.name: [_at(row, header.columns[f.name]) if f.name in header.columns else None
                     for _, row in kept] for f in sheet.fields}
     raw["_row"] = [n for n, _ in kept]
-    return Table(sheet, grid.name, last, header.columns, units, raw, grid.rows[:header.row])
+    return Table(sheet, grid.name, last, header.columns,
+                 {name: written for name, (written, _) in found.items()},
+                 {name: at for name, (_, at) in found.items() if at is not None},
+                 raw, grid.rows[:header.row])
 
 
 def _at(row: list[object], c: int) -> object:
     return row[c] if c < len(row) else None
 
 
-def _known_units(sheet: Sheet) -> set[str]:
-    return {key(u) for table in CONVERSIONS.values() for u in table} | \
-        {key(f.unit) for f in sheet.fields if f.unit}
-
-
-def _unit_word(text: str, sheet: Sheet) -> str | None:
-    cleaned = key(_UNIT_LABEL.sub("", text).strip().strip("()"))
-    return cleaned if cleaned in _known_units(sheet) else None
-
-
-_UNIT_LABEL = re.compile(r"^\s*\(?\s*đơn vị( tính)?\s*:?", re.I)
+def _unit_word(text: object) -> bool:
+    """A cell that only names a unit of the table ('triệu đồng', '(Đơn vị: người)')."""
+    return find_unit(text) is not None
 
 
 def _is_units_row(row: list[object], sheet: Sheet) -> bool:
+    """A row under the header of column numbers ('(1)', '(2)') and units only, at least one
+    of them a unit of the table; the others may be units the table does not know."""
     cells = [c for c in row if not is_blank(c)]
-    return bool(cells) and all(
-        isinstance(c, str) and (_NUMBERING.match(key(c)) or _unit_word(c, sheet)) for c in cells
-    )
+    return bool(cells) and all(isinstance(c, str) for c in cells) and \
+        any(_NUMBERING.match(key(c)) or _unit_word(c) for c in cells) and \
+        all(_NUMBERING.match(key(c)) or _unit_word(c) or _looks_like_unit(c) for c in cells)
 
 
-def _units_from_row(row: list[object], columns: dict[str, int], sheet: Sheet) -> dict[str, str]:
-    """Units written under the header, per column; a single 'Đơn vị: …' cell in the row
-    applies to every column that has a unit of that kind."""
-    per_column = {name: str(row[c]) for name, c in columns.items()
-                  if c < len(row) and isinstance(row[c], str) and _unit_word(row[c], sheet)}
-    labels = [c for c in row if isinstance(c, str) and _UNIT_LABEL.match(c) and
-              _unit_word(c, sheet)]
+def _looks_like_unit(text: str) -> bool:
+    """Short text without digits, as a unit is written ('USD', '(tấn)')."""
+    return len(text.strip()) <= 20 and not re.search(r"\d", text)
+
+
+UnitFound = tuple[str, tuple[int, int] | None]  # the unit as written, where (None: header)
+
+
+def _units_from_row(row: list[object], r: int, columns: dict[str, int],
+                    sheet: Sheet) -> dict[str, UnitFound]:
+    """Units written under the header, per column of a field with a unit; a single
+    'Đơn vị: …' cell in the row applies to every column of that unit's dimension."""
+    per_column = {name: (str(row[c]), (r, c)) for name, c in columns.items()
+                  if c < len(row) and isinstance(row[c], str) and sheet.field(name).unit
+                  and not _NUMBERING.match(key(row[c]))}
+    labels = [(c, v) for c, v in enumerate(row) if isinstance(v, str) and UNIT_LABEL.match(v)]
     if len(labels) == 1 and len(per_column) <= 1:
-        return _apply_everywhere(labels[0], columns, sheet)
+        c, text = labels[0]
+        return _apply_everywhere(text, (r, c), columns, sheet)
     return per_column
 
 
-def _units_above(rows: list[list[object]], sheet: Sheet, columns: dict[str, int]) -> dict:
-    """A 'Đơn vị tính: …' line above the table: the unit of every column it can apply to."""
-    for row in rows:
-        for cell in row:
-            if isinstance(cell, str) and _UNIT_LABEL.match(cell) and _unit_word(cell, sheet):
-                return _apply_everywhere(cell, columns, sheet)
-    return {}
+def _units_above(rows: list[list[object]], sheet: Sheet,
+                 columns: dict[str, int]) -> dict[str, UnitFound]:
+    """'Đơn vị tính: …' lines above the table: each unit applies to every column of its
+    dimension. A line that declares a unit the table does not know applies to every column
+    with a unit (its values cannot be trusted in any)."""
+    found: dict[str, UnitFound] = {}
+    for r, row in enumerate(rows, start=1):
+        for c, cell in enumerate(row):
+            if isinstance(cell, str) and (declares_unit(cell) or
+                                          (UNIT_LABEL.match(cell) and _unit_word(cell))):
+                found |= _apply_everywhere(cell, (r, c), columns, sheet)
+    return found
 
 
-def _apply_everywhere(text: str, columns: dict[str, int], sheet: Sheet) -> dict[str, str]:
-    written = _UNIT_LABEL.sub("", text).strip().strip("()")
-    return {name: written for name in columns
-            if sheet.field(name).unit in CONVERSIONS
-            and unit_factor(sheet.field(name), written) is not None}
+def _apply_everywhere(text: str, at: tuple[int, int], columns: dict[str, int],
+                      sheet: Sheet) -> dict[str, UnitFound]:
+    written = bare_unit(text)
+    declared = find_unit(written)
+    return {name: (written, at) for name in columns if sheet.field(name).unit and (
+        declared is None or declared.dimension == unit(sheet.field(name).unit).dimension)}
 
 
 def _is_skipped(row: list[object]) -> bool:
@@ -263,17 +285,6 @@ def _is_skipped(row: list[object]) -> bool:
     return first_text in TOTAL_ROW_LABELS or first_text.startswith(BREAKDOWN_ROW_PREFIX)
 
 
-def unit_factor(f: Field, written: str | None) -> float | None:
-    """Factor turning values written in `written` into the field's unit; None if unknown."""
-    if written is None or f.unit is None or key(written) == key(f.unit):
-        return 1.0
-    cleaned = _UNIT_LABEL.sub("", written).strip().strip("()")
-    table = {key(u): factor for u, factor in CONVERSIONS.get(f.unit, {}).items()}
-    if not table:
-        return 1.0  # counts (người, HTX): a unit note changes nothing
-    return table.get(key(cleaned))
-
-
 @dataclass(frozen=True)
 class LabelCell:
     """A labelled line's value, where it is (1-based row, 0-based column), and the unit
@@ -283,6 +294,7 @@ class LabelCell:
     row: int
     column: int
     unit: str | None = None
+    unit_column: int | None = None  # where the unit is written (0-based), when it is
 
 
 def read_labels(grid: Grid, sheet: Sheet) -> dict[str, LabelCell]:
@@ -299,21 +311,26 @@ def read_labels(grid: Grid, sheet: Sheet) -> dict[str, LabelCell]:
 
 
 def _label_value(sheet: Sheet, row: list[object], r: int, c: int, f: Field,
-                 unit: str | None) -> LabelCell:
+                 written: str | None) -> LabelCell:
+    """The value right of a label, and its unit: in the label's parentheses, else in the
+    cell after the value (a unit of the table, or short text that can only be a unit)."""
     rest = [j for j in range(c + 1, len(row)) if not is_blank(row[j])]
-    if rest and isinstance(row[rest[0]], str) and f.unit and _names_unit(sheet, f, row[rest[0]]):
-        return LabelCell(None, r + 1, c + 1, unit or row[rest[0]])
+    unit_at = c if written else None
+    if rest and f.unit and _unit_word(row[rest[0]]):  # a unit, and no value
+        return LabelCell(None, r + 1, c + 1, written or row[rest[0]],
+                         unit_at if written else rest[0])
     at = rest[0] if rest else c + 1
     following = rest[1] if len(rest) > 1 else None
-    if following is not None and isinstance(row[following], str) and \
-            _names_unit(sheet, f, row[following]):
-        unit = unit or row[following]
-    return LabelCell(_at(row, at), r + 1, at, unit)
+    if written is None and following is not None and f.unit and \
+            isinstance(row[following], str) and _names_unit(row[following]):
+        written, unit_at = row[following], following
+    return LabelCell(_at(row, at), r + 1, at, written, unit_at)
 
 
-def _names_unit(sheet: Sheet, f: Field, text: str) -> bool:
-    return key(text) == key(f.unit or "") or unit_factor(f, text) not in (None, 1.0) or \
-        _unit_word(text, sheet) is not None
+def _names_unit(text: str) -> bool:
+    """Text beside a value that gives its unit: a unit of the table, or short text that can
+    only be a unit ('USD')."""
+    return _unit_word(text) or _looks_like_unit(text)
 
 
 def declared_count(rows: list[list[object]], label: str) -> tuple[int, int, int] | None:

@@ -31,7 +31,9 @@ from tests.fixtures.returns import (
     ods_saved_by_libreoffice,
     tcvn3_text_in_a_legacy_xls,
     template_book,
+    write_ods,
     write_template_version,
+    write_xls,
     write_xlsxwriter,
     xls_saved_by_excel_97_2003,
     xlsx_saved_by_another_producer,
@@ -889,3 +891,72 @@ def test_a_macro_sheet_goes_with_the_names_that_would_run_it(tmp_path):
     wb = load_workbook(path)
     assert wb.sheetnames[0] == FEEDBACK_SHEET and "Macro1" not in wb.sheetnames
     assert wb[TOTALS.name].print_area == f"'{TOTALS.name}'!$A$1:$C$10"
+
+
+# --- text that looks like a formula, everywhere the feedback writes it -------------------------
+# "Text beginning with = + - @ in any cell the feedback writes stays text": the values it copies
+# out of an .xls or .ods, the list of failures (value found, message, sheet, district, file
+# name) and the comments. Stays text means: no formula in the package, the very text shown,
+# and, where the feedback writes the district's own values, Excel's quote prefix, so that the
+# text stays text when the district edits the cell.
+
+LOOKS_LIKE_A_FORMULA = ['=HYPERLINK("http://x")', "+84 912 345 678", "-45,5", "@SUM(A1)",
+                        "=1+1", "=cmd|' /C calc'!A0"]
+
+
+def _book_with_formula_like_text():
+    book = template_book(PERIOD)
+    roster = book[ROSTER.name]
+    placed = {}
+    for i, text in enumerate(LOOKS_LIKE_A_FORMULA):
+        _, coordinate = _split(cell_ref(ROSTER.name, "note", i))
+        roster.cells[_rc(coordinate)] = XCell(text)
+        placed[coordinate] = text
+    return book, placed
+
+
+def _formula_like_failures() -> pd.DataFrame:
+    frame = _failures(*(Failure("VALUE_NEGATIVE", ROSTER.name, 5 + i, "note",
+                                cell_ref(ROSTER.name, "note", i), text)
+                        for i, text in enumerate(LOOKS_LIKE_A_FORMULA)),
+                      Failure("MACROS_IGNORED", value="=2+2"))
+    frame["message_vi"] = [f"{text} (sửa ô này)" for text in frame["value_found"]]
+    frame["failure_id"] = [f"@{n}" for n in range(len(frame))]
+    return frame
+
+
+def _texts_in_package(path: Path) -> dict[str, list[str]]:
+    """Every <t> text of every part, by part (shared and inline strings, comments)."""
+    with zipfile.ZipFile(path) as z:
+        return {name: [t.text or "" for t in etree.fromstring(z.read(name)).iter("{*}t")]
+                for name in z.namelist() if name.endswith(".xml")}
+
+
+@pytest.mark.parametrize("write", [write_xls, write_ods, write_xlsxwriter],
+                         ids=["xls", "ods", "xlsx"])
+def test_text_like_a_formula_stays_text_in_every_cell_the_feedback_writes(tmp_path, write):
+    book, placed = _book_with_formula_like_text()
+    original = write(book, tmp_path / f"in.{write.__name__.removeprefix('write_')}")
+    failures = _formula_like_failures()
+    path = write_feedback(original, failures, tmp_path / "out", district_name="=Huyện Mai Sơn",
+                          period=PERIOD.code, file_name="-evil.xls", district_code="125")
+    _assert_no_formula(path)
+    wb = load_workbook(path)
+    for coordinate, text in placed.items():  # the district's values, marked
+        c = wb[ROSTER.name][coordinate]
+        assert (c.value, c.data_type) == (text, "s"), coordinate
+        if original.suffix in (".xls", ".ods"):  # written by the feedback: quote-prefixed
+            assert c.quotePrefix, coordinate
+        assert c.comment.text.startswith(f"[{LABELS['error']}] {text} (sửa ô này)")
+    listed = {(c.row, c.column): c.value for row in wb.worksheets[0].iter_rows() for c in row}
+    rows = range(LIST_HEADER_ROW + 1, LIST_HEADER_ROW + 1 + len(failures))
+    found = LIST_HEADERS.index("Giá trị tìm thấy") + 1
+    message = LIST_HEADERS.index("Nội dung cần sửa") + 1
+    assert sorted(listed[r, found] for r in rows) == sorted(failures["value_found"])
+    assert sorted(listed[r, message] for r in rows) == sorted(failures["message_vi"])
+    assert sorted(listed[r, FAILURE_ID] for r in rows) == sorted(failures["failure_id"])
+    assert listed[UNIT_ROW, 1].startswith("Đơn vị: =Huyện Mai Sơn")
+    assert listed[UNIT_ROW, 1].endswith("Tệp gốc: -evil.xls")
+    texts = [t for part in _texts_in_package(path).values() for t in part]
+    for text in LOOKS_LIKE_A_FORMULA:
+        assert text in texts  # the very text, as text, in the package

@@ -10,7 +10,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from contracts.indicators import INDICATORS
+from contracts.indicators import INDICATORS, indicator
 from contracts.reference import TARGETS_CSV, load_reporting_units
 from transforms.targets import read_targets
 from transforms.batch import LoadBatch
@@ -31,7 +31,8 @@ CITY_ROWS = [  # district 116
 MAI_SON_ROWS = [  # district 125
     ("CN", "HD", 5, 10, 100, 50, 100, 10, 30, 20, 2, 2, False, False, 0),
 ]
-UNION_ROWS = [  # (status, member_coops, workers, revenue, profit), district 116
+UNION_COLUMNS = ["status", "member_coops", "workers", "revenue", "profit"]
+UNION_ROWS = [  # district 116
     ("HD", 5, 100, 6000, 600),
     ("TL", 3, 50, 2000, N),
 ]
@@ -51,8 +52,16 @@ def _coops(file_hash: str, rows: list[tuple]) -> pd.DataFrame:
                         name="HTX")
 
 
-@pytest.fixture(scope="module")
-def con():
+def _unions(file_hash: str, rows: list[tuple]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=UNION_COLUMNS)
+    return frame.assign(file_hash=file_hash, sheet="DS_LHHTX",
+                        source_row=range(5, 5 + len(rows)),
+                        union_id=[f"LH{i}" for i in range(len(rows))], name="LH")
+
+
+def warehouse(city: list[tuple], mai_son: list[tuple], unions: list[tuple]):
+    """An in-memory warehouse holding one accepted 2023 return of the city (116, with its
+    unions) and, when `mai_son` has rows, one of Mai Sơn (125)."""
     con = duckdb.connect()
     store.ensure_schema(con)
     targets = pd.concat([read_targets(TARGETS_CSV), pd.DataFrame([
@@ -60,17 +69,20 @@ def con():
          "source": "test"}])], ignore_index=True)
     store.load_reference(con, load_reporting_units(), targets)
     store.add_periods(con, [period_from_code("2023")])
-    unions = pd.DataFrame(UNION_ROWS, columns=["status", "member_coops", "workers", "revenue",
-                                               "profit"])
+    returns = [("aa", "116", city)] + ([("bb", "125", mai_son)] if mai_son else [])
     batch = LoadBatch(
-        submissions=pd.DataFrame([_submission("aa", "116"), _submission("bb", "125")]),
-        coop_rows=pd.concat([_coops("aa", CITY_ROWS), _coops("bb", MAI_SON_ROWS)]),
-        union_rows=unions.assign(file_hash="aa", sheet="DS_LHHTX", source_row=[5, 6],
-                                 union_id=["LH1", "LH2"], name="LH"),
+        submissions=pd.DataFrame([_submission(h, district) for h, district, _ in returns]),
+        coop_rows=pd.concat([_coops(h, rows) for h, _, rows in returns]),
+        union_rows=_unions("aa", unions),
         declared_totals=pd.DataFrame(), failures=pd.DataFrame(), rule_checks=pd.DataFrame())
     store.load_batch(con, batch)
     store.materialize(con, "test")
     return con
+
+
+@pytest.fixture(scope="module")
+def con():
+    return warehouse(CITY_ROWS, MAI_SON_ROWS, UNION_ROWS)
 
 
 def district(con, code: str, indicator: str, sector: str = "ALL") -> dict:
@@ -171,3 +183,84 @@ def test_grain_is_unique(con):
         dupes = con.execute(f"SELECT count(*) FROM (SELECT {grain} FROM {table} "
                             f"GROUP BY ALL HAVING count(*) > 1)").fetchone()[0]
         assert dupes == 0, table
+
+
+# --- a missing value is missing, not zero -----------------------------------------------------
+# Two operating NN cooperatives (and two operating unions) alike, but one lacks a single
+# measure. Every indicator that reads that measure leaves the row out (of numerator and
+# denominator) and counts it in rows_left_out: its value is the one full row's. Every other
+# indicator takes both rows. A missing value read as zero shows in both: a sum keeps its value
+# but counts no row left out, a ratio is divided by a row that has no value.
+
+FULL_COOP = {"sector": "NN", "status": "HD", "members": 10, "workers": 5,
+             "total_capital": 1000, "charter_capital": 400, "revenue": 2000, "profit": 200,
+             "income_per_worker": 50, "income_per_member": 40, "managers": 4,
+             "managers_trained": 2, "high_tech": True, "value_chain": True, "ocop_products": 3}
+FULL_UNION = {"status": "HD", "member_coops": 5, "workers": 100, "revenue": 6000, "profit": 600}
+ONE_FULL_ROW = {  # indicator -> (the measures it reads, its value over one full row)
+    "HTX_TOTAL": ((), 1),
+    "HTX_OPERATING": ((), 1),
+    "HTX_NEW": ((), 0),
+    "HTX_DISSOLVED": ((), 0),
+    "MEMBERS": (("members",), 10),
+    "WORKERS": (("workers",), 5),
+    "CAPITAL_TOTAL": (("total_capital",), 1000),
+    "CHARTER_CAPITAL": (("charter_capital",), 400),
+    "REVENUE_TOTAL": (("revenue",), 2000),
+    "REVENUE_PER_HTX": (("revenue",), 2000),
+    "PROFIT_PER_HTX": (("profit",), 200),
+    "INCOME_PER_WORKER": (("income_per_worker", "workers"), 50),
+    "INCOME_PER_MEMBER": (("income_per_member", "members"), 40),
+    "MANAGERS": (("managers",), 4),
+    "MANAGERS_TRAINED": (("managers_trained",), 2),
+    "MANAGERS_TRAINED_PCT": (("managers_trained", "managers"), 100 * 2 / 4),
+    "HTX_HIGH_TECH": (("high_tech",), 1),
+    "HTX_AG_VALUE_CHAIN": (("value_chain",), 1),
+    "OCOP_PRODUCTS": (("ocop_products",), 3),
+    "UNIONS_TOTAL": ((), 1),
+    "UNIONS_NEW": ((), 0),
+    "UNION_MEMBER_COOPS": (("union member_coops",), 5),
+    "UNION_WORKERS": (("union workers",), 100),
+    "UNION_REVENUE_PER_UNION": (("union revenue",), 6000),
+    "UNION_PROFIT_PER_UNION": (("union profit",), 600),
+    "REPORTING_RATE": ((), 100.0),
+    "TIMELY_RATE": ((), 100.0),
+}
+COOP_MEASURES = [f for f in FULL_COOP if f not in ("sector", "status")]
+UNION_MEASURES = [f"union {f}" for f in FULL_UNION if f != "status"]
+
+
+def test_the_missing_value_example_covers_the_catalogue_and_every_measure():
+    assert set(ONE_FULL_ROW) == {i.code for i in INDICATORS}
+    read = {m for measures, _ in ONE_FULL_ROW.values() for m in measures}
+    assert read == set(COOP_MEASURES) | set(UNION_MEASURES)
+
+
+def _city_rows(missing: str) -> tuple[list[tuple], list[tuple]]:
+    """Two full cooperatives and two full unions, `missing` blank in the second of them."""
+    coop, union = dict(FULL_COOP), dict(FULL_UNION)
+    if missing.startswith("union "):
+        union[missing.removeprefix("union ")] = None
+    else:
+        coop[missing] = None
+    return ([tuple(row[c] for c in COLUMNS) for row in (FULL_COOP, coop)],
+            [tuple(row[c] for c in UNION_COLUMNS) for row in (FULL_UNION, union)])
+
+
+def _expected(missing: str, code: str) -> tuple[float, int]:
+    measures, one_row = ONE_FULL_ROW[code]
+    if missing in measures:  # e.g. a missing revenue: out of revenue per cooperative
+        return one_row, 1
+    return (one_row if indicator(code).kind == "ratio" else 2 * one_row), 0
+
+
+@pytest.mark.parametrize("missing", COOP_MEASURES + UNION_MEASURES)
+def test_a_missing_value_is_left_out_and_counted_never_read_as_zero(missing):
+    coops, unions = _city_rows(missing)
+    con = warehouse(coops, [], unions)
+    found = {code: (row["value"], row["rows_left_out"])
+             for code, row in ((c, district(con, "116", c)) for c in ONE_FULL_ROW)}
+    assert found == {code: pytest.approx(_expected(missing, code)) for code in ONE_FULL_ROW}
+    for code in (i.code for i in INDICATORS if i.source != "units"):  # one district: the province
+        whole = province(con, code)
+        assert (whole["value"], whole["rows_left_out"]) == pytest.approx(found[code]), code

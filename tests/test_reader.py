@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import zipfile
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -100,3 +102,46 @@ def test_declared_task_count_is_checked(tmp_path, province):
     assert (failure.cell, failure.value, failure.params["listed"]) == ("Nhiem_vu!B2", "38", "34")
     assert "38" in failure.message("vi") and "34" in failure.message("vi")
     assert len(read.frames[TASKS.name]) == 34
+
+
+# --- archives out of proportion ------------------------------------------------------------------
+# An .xlsx is a zip archive; one that expands far beyond its size would make the reader allocate
+# it all. The size cap catches the huge ones; the ratio catches the ones under the cap that
+# still expand out of all proportion. Ordinary returns pass both.
+
+def _padded(tmp_path, padding: bytes, compression: int) -> Path:
+    """A real return with one more member, `padding`, stored with `compression`."""
+    path = write_template(tmp_path / "padded.xlsx", "125", "Huyện Mai Sơn", PERIOD)
+    with zipfile.ZipFile(path, "a", compression) as archive:
+        archive.writestr("xl/padding.bin", padding)
+    return path
+
+
+def _ratio(path: Path) -> float:
+    with zipfile.ZipFile(path) as archive:
+        members = archive.infolist()
+    return sum(m.file_size for m in members) / sum(m.compress_size for m in members)
+
+
+def test_an_archive_whose_compression_ratio_alone_is_hostile_is_refused(tmp_path):
+    from transforms.workbook import MAX_UNCOMPRESSED, RATIO_FROM, UnreadableFile, check_container
+
+    path = _padded(tmp_path, bytes(32 * 2**20), zipfile.ZIP_DEFLATED)  # 32 MiB of zeros, ~32 kB packed
+    assert RATIO_FROM < 32 * 2**20 < MAX_UNCOMPRESSED  # under the size cap: only the ratio
+    assert 200 < _ratio(path) < 2000
+    with pytest.raises(UnreadableFile) as refused:
+        check_container(path)
+    assert refused.value.rule == "FILE_HOSTILE"
+    read = validate_return(read_return(path, UNITS), frozenset())
+    assert [f.rule for f in read.failures] == ["FILE_HOSTILE"]
+
+
+@pytest.mark.parametrize("padding, compression, why", [
+    (bytes(2**20), zipfile.ZIP_DEFLATED, "a high ratio on a small archive is harmless"),
+    (bytes(range(256)) * (24 * 2**12), zipfile.ZIP_STORED, "a large archive in proportion"),
+], ids=["small-high-ratio", "large-in-proportion"])
+def test_an_archive_in_proportion_or_small_passes_the_container_check(tmp_path, padding,
+                                                                      compression, why):
+    from transforms.workbook import check_container
+
+    assert check_container(_padded(tmp_path, padding, compression)) is False, why

@@ -362,3 +362,73 @@ def test_each_run_rebuilds_only_the_periods_that_changed_and_equals_a_rebuild_of
 
     after_deadline = step(annual_deadline="06-30")  # both are annual periods
     assert all(after_deadline[p] != after_targets[p] for p in ("2022", "2023"))
+
+
+# --- publishing: the swap itself ---------------------------------------------------------------
+# The crash tests above kill a run before the swap; these look inside it. Publishing must put
+# the new file in place in one step: a reader that opened the old file keeps reading all of it,
+# and a run that dies while publishing leaves the old file as it was.
+
+OLD, NEW = b"published warehouse " * 100_000, b"staged warehouse, all of it " * 100_000
+
+
+class Killed(BaseException):
+    """The process dying where the test says: nothing after it runs, nothing catches it."""
+
+
+def _published_and_staged(folder: Path) -> tuple[Path, Path]:
+    from warehouse.publish import staging_path
+
+    published = folder / "w.duckdb"
+    published.write_bytes(OLD)
+    staging_path(published).write_bytes(NEW)
+    return published, staging_path(published)
+
+
+def test_a_reader_holding_the_warehouse_open_while_a_run_publishes_reads_the_whole_old_file(
+        tmp_path):
+    from warehouse.publish import publish
+
+    published, staging = _published_and_staged(tmp_path)
+    with open(published, "rb") as reader:  # an analyst's connection, opened before the run
+        reader.read(len(OLD) // 2)
+        publish(staging, published)
+        assert reader.read() == OLD[len(OLD) // 2:]  # never a partly written or a new file
+        reader.seek(0)
+        assert reader.read() == OLD
+    assert published.read_bytes() == NEW  # a new reader sees the whole new file
+    assert not staging.exists()  # the staging copy became the published file, not copied
+
+
+def test_a_run_killed_while_publishing_leaves_the_previous_file_whole(tmp_path, monkeypatch):
+    """Death the moment anything opens the published file to write into it (with an open
+    that truncates, as a copy does): the old file must still be whole, as it is when the
+    new file is swapped in by a rename."""
+    import builtins
+    import io
+
+    from warehouse.publish import publish
+
+    published, staging = _published_and_staged(tmp_path)
+    real_open, real_os_open = builtins.open, os.open
+
+    def dying_open(file, mode="r", *args, **kwargs):
+        handle = real_open(file, mode, *args, **kwargs)
+        if Path(file) == published and any(m in mode for m in "wax+"):
+            raise Killed(f"killed while writing into {file}")
+        return handle
+
+    def dying_os_open(path, flags, *args, **kwargs):
+        fd = real_os_open(path, flags, *args, **kwargs)
+        if Path(path) == published and flags & (os.O_WRONLY | os.O_RDWR | os.O_TRUNC):
+            raise Killed(f"killed while writing into {path}")
+        return fd
+
+    for module in (builtins, io):
+        monkeypatch.setattr(module, "open", dying_open)
+    monkeypatch.setattr(os, "open", dying_os_open)
+    try:
+        publish(staging, published)
+    except Killed:
+        pass
+    assert published.read_bytes() in (OLD, NEW)  # whole: the old file, or the new one

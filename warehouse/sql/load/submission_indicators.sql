@@ -64,8 +64,8 @@ SELECT
     file_hash,
     code AS indicator_code,
     CASE WHEN grouping(sector) = 1 THEN 'ALL' ELSE sector END AS sector,
-    sum(num) FILTER (WHERE included) AS numerator,
-    sum(den) FILTER (WHERE included) AS denominator,
+    exact_sum(CASE WHEN included THEN num END) AS numerator,
+    exact_sum(CASE WHEN included THEN den END) AS denominator,
     count(*) FILTER (WHERE included) AS rows_included,
     count(*) FILTER (WHERE NOT included) AS rows_left_out
 FROM paired

@@ -16,8 +16,8 @@ coverage AS (
 summed AS (
     SELECT
         period, indicator_code, sector,
-        sum(numerator) AS numerator,
-        sum(denominator) AS denominator,
+        exact_sum(numerator) AS numerator,
+        exact_sum(denominator) AS denominator,
         sum(rows_included) AS rows_included,
         sum(rows_left_out) AS rows_left_out
     FROM mart.district_indicators

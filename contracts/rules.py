@@ -99,6 +99,25 @@ RULES: tuple[Rule, ...] = (
          "File '{file_name}' has an abnormal structure ({reason}) and was not opened. Make it "
          "again from the province's template.",
          "The file looks hostile: a zip bomb or XML entity expansion."),
+    Rule("FILE_LINK", "error", "file",
+         "'{file_name}' trong hộp thư là một liên kết (symbolic link) tới tệp khác, không phải "
+         "tệp báo cáo, nên không được mở. Hãy chép chính tệp báo cáo (không phải lối tắt) vào "
+         "hộp thư.",
+         "'{file_name}' in the inbox is a link to another file, not a return, and was not "
+         "opened. Put the return itself (not a shortcut) in the inbox.",
+         "A symbolic link in the inbox: never followed, its target neither read nor archived."),
+    Rule("FILE_TOO_LARGE", "error", "file",
+         "Tệp '{file_name}' quá lớn ({size}, tối đa {limit}) nên không được mở. Hãy xóa hình "
+         "ảnh và trang tính không cần thiết, lưu dưới dạng Excel Workbook (.xlsx) rồi gửi lại.",
+         "File '{file_name}' is too large ({size}, at most {limit}) and was not opened. Remove "
+         "pictures and sheets not needed, save as an Excel Workbook (.xlsx) and send it again.",
+         "A file over the size cap (setting max_file_mb): refused before it is read."),
+    Rule("FILE_NAME_NOT_UNICODE", "warning", "file",
+         "Tên tệp '{file_name}' không viết bằng Unicode (UTF-8): ký tự không đọc được hiện "
+         "thành '\ufffd'. Số liệu vẫn được đọc; lần sau hãy đặt tên tệp bằng Unicode.",
+         "The name of file '{file_name}' is not Unicode (UTF-8): bytes that cannot be read "
+         "show as '\ufffd'. The data was read; name the file in Unicode next time.",
+         "A file name whose bytes are not UTF-8: stored with replacement characters."),
     Rule("MACROS_IGNORED", "warning", "file",
          "Tệp '{file_name}' có chứa macro; macro không được chạy, chỉ đọc số liệu. Lần sau hãy "
          "lưu dưới dạng Excel Workbook (.xlsx).",

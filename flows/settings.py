@@ -24,6 +24,7 @@ class Settings:
     annual_deadline: str = "{:02d}-{:02d}".format(*ANNUAL_DEADLINE)  # MM-DD, the next year
     deadline_days: int = DAYS_AFTER_PERIOD  # days after a half-year or quarter ends
     settle_seconds: int = 3  # a recent file must keep its size this long to be read
+    max_file_mb: int = 50  # a larger file in the inbox is refused before it is read
 
     @property
     def deadlines(self) -> tuple[int, tuple[int, int]]:

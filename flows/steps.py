@@ -5,26 +5,29 @@ warehouse/; none holds business logic of its own."""
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
 import logging
+import os
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextvars import copy_context
+from dataclasses import replace
 from pathlib import Path
 
 from contracts.reference import TARGETS_CSV, load_reporting_units
 from flows.settings import Settings
 from transforms.batch import to_batch
 from transforms.findings import warehouse_failures
-from transforms.inbox import IncomingFile, new_files, scan_inbox
+from transforms.inbox import IncomingFile, inbox_failures, new_files, scan_inbox
 from transforms.parallel import parallel_map
 from transforms.returns import ReturnRead, read_many
 from transforms.returns import validate_returns as validate_returns_together
 from transforms.targets import read_targets
 from transforms.units import reporting_units
 from warehouse import publish, store, summary
-from warehouse.archive import archive_file, remove_archived
+from warehouse.archive import ChangedWhileArchived, archive_file, remove_archived
 from warehouse.db import connect
-from warehouse.feedback import aside_folder, put_in_place, write_feedback
+from warehouse.feedback import aside_folder, feedback_names, put_in_place, write_feedback
 from warehouse.report_html import render_html
 
 log = logging.getLogger("htx")
@@ -41,32 +44,55 @@ def prepare_warehouse(settings: Settings) -> Path:
     return staging
 
 
-def find_returns(inbox: Path, staging: Path, now: dt.datetime,
-                 settle_seconds: int = 0) -> tuple[list[IncomingFile], list[IncomingFile]]:
-    """(every settled file in the inbox, those never processed before)."""
+def find_returns(inbox: Path, staging: Path, now: dt.datetime, settle_seconds: int = 0,
+                 max_file_mb: int | None = None
+                 ) -> tuple[list[IncomingFile], list[IncomingFile]]:
+    """(every settled file in the inbox, those never processed before). A file arrived
+    after the last run started, whatever its own time says (that run did not see it)."""
     inbox.mkdir(parents=True, exist_ok=True)
-    files = scan_inbox(inbox, now, settle_seconds)
     with connect(staging) as con:
-        return files, new_files(files, store.known_hashes(con))
+        last_start, known = store.last_run_start(con), store.known_hashes(con)
+    files = scan_inbox(inbox, now, settle_seconds, max_bytes=_bytes(max_file_mb),
+                       not_before=last_start)
+    return files, new_files(files, known)
 
 
-def archive_returns(files: list[IncomingFile], archive: Path) -> list[str]:
-    """Keep every original, unchanged, in the content-addressed archive."""
-    return [str(archive_file(archive, f)) for f in files]
+def archive_returns(files: list[IncomingFile], archive: Path) -> list[IncomingFile]:
+    """Keep every original, unchanged, in the content-addressed archive: the files with
+    their checked copy. A refused file is not copied; a file whose bytes changed since it
+    was found is being rewritten and waits in the inbox for the next run."""
+    kept = []
+    for f in files:
+        try:
+            kept.append(f if f.refused else replace(f, archived=archive_file(archive, f)))
+        except ChangedWhileArchived:
+            log.warning("%s: tệp đang được ghi lại, để đến lần chạy sau (still changing, "
+                        "left for the next run)", f.name)
+    return kept
 
 
 def read_returns(files: list[IncomingFile], units_csv: Path | None,
-                 workers: int | None = None) -> list[ReturnRead]:
-    """Read every new file; many files are shared between processes, one per core."""
+                 workers: int | None = None, max_file_mb: int | None = None
+                 ) -> list[ReturnRead]:
+    """Read every new file from its archived copy (the bytes its hash names); many files
+    are shared between processes, one per core. A refused file is not read: its read
+    says why."""
     units = reporting_units(load_reporting_units(units_csv))
-    jobs = [(f.path, f.name) for f in files]
+    readable = [f for f in files if not f.refused]
+    done = iter(read_many([(f.archived, f.name) for f in readable], units, workers))
     reads = []
-    for i, (f, read) in enumerate(zip(files, read_many(jobs, units, workers)), 1):
+    for i, f in enumerate(files, 1):
+        read = next(done) if not f.refused else ReturnRead(f.name, readable=False)
+        read.failures += inbox_failures(f, _bytes(max_file_mb))
         reads.append(read)
         errors = sum(x.severity == "error" for x in read.failures)
         log.info("[%d/%d] %s: %s", i, len(files), f.name,
                  f"{errors} lỗi" if errors else "đọc xong", extra={"progress": (i, len(files))})
     return reads
+
+
+def _bytes(megabytes: int | None) -> int | None:
+    return None if megabytes is None else megabytes * 1_000_000
 
 
 def validate_returns(reads: list[ReturnRead], staging: Path) -> list[ReturnRead]:
@@ -76,10 +102,9 @@ def validate_returns(reads: list[ReturnRead], staging: Path) -> list[ReturnRead]
 
 
 def load_returns(staging: Path, files: list[IncomingFile], reads: list[ReturnRead],
-                 archived: list[str], run_id: str,
-                 deadlines: tuple[int, tuple[int, int]]) -> None:
+                 run_id: str, deadlines: tuple[int, tuple[int, int]]) -> None:
     """Load new files into raw and quality, then check them against the warehouse."""
-    batch = to_batch(list(zip(files, reads, archived)), run_id)
+    batch = to_batch([(f, r, str(f.archived or "")) for f, r in zip(files, reads)], run_id)
     with connect(staging) as con:
         store.add_periods(con, [r.period for r in reads if r.period], deadlines)
         store.load_batch(con, batch)
@@ -107,20 +132,45 @@ def clear_inbox(files: list[IncomingFile], archive: Path) -> int:
     return sum(remove_archived(archive, f) for f in files)
 
 
+class OutputsOwed(RuntimeError):
+    """The warehouse is published, but the run's feedback workbooks or report could not
+    all be written: ops.runs says they are owed and the next run writes them."""
+
+    def __init__(self, cause: object):
+        super().__init__(
+            f"kho dữ liệu đã được công bố nhưng chưa ghi được tệp phản hồi hoặc báo cáo "
+            f"({cause}); lần chạy sau sẽ ghi lại / the warehouse is published but its feedback "
+            f"workbooks or report could not be written; the next run writes them")
+
+
+# An error writing an output that a later run may not meet (the folder not writable, the
+# disk full); any other (the archived original gone, a workbook the editor cannot take)
+# would happen again, so it is logged and the workbook is not owed.
+OWED_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT,
+               errno.EIO, errno.EMFILE, errno.ENFILE}
+
+
 def write_run_summary(warehouse: Path, reports: Path, run: dict,
                       feedback: list[Path] | None = None) -> dict:
+    """The run's report, from what the warehouse records: summary.json, summary.md and
+    report.html in reports/run_<id>/."""
     with connect(warehouse, read_only=True) as con:
         result = summary.run_summary(con, run)
     result["feedback"] = [str(p) for p in feedback or []]
     folder = reports / f"run_{run['run_id']}"
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "summary.json").write_text(json.dumps(result, ensure_ascii=False,
-                                                    default=str), encoding="utf-8")
-    (folder / "summary.md").write_text(summary.render_markdown(result, warehouse),
-                                       encoding="utf-8")
-    (folder / "report.html").write_text(render_html(result, warehouse), encoding="utf-8")
+    _write_text(folder / "summary.json", json.dumps(result, ensure_ascii=False, default=str))
+    _write_text(folder / "summary.md", summary.render_markdown(result, warehouse))
+    _write_text(folder / "report.html", render_html(result, warehouse))
     result["report_folder"] = str(folder)
     return result
+
+
+def _write_text(path: Path, text: str) -> None:
+    """Written beside, then renamed: a report file is whole or absent."""
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, path)
 
 
 def gather_feedback(staging: Path, run_id: str) -> list[dict]:
@@ -134,27 +184,37 @@ def gather_feedback(staging: Path, run_id: str) -> list[dict]:
 
 def write_feedback_workbooks(jobs: list[dict], reports: Path, run_id: str) -> list[Path]:
     """Each rejected or flagged return of the run, back to its district with its faulty
-    cells marked, written aside (publish_feedback puts them in place)."""
+    cells marked, written aside (publish_feedback puts them in place). Names that would
+    collide get the file's short hash. OutputsOwed when a workbook could not be written
+    for a reason a later run may not meet."""
     aside = aside_folder(reports, run_id)
-    written = []
-    for job, (path, error) in zip(jobs, parallel_map(_feedback_job, [(j, aside) for j in jobs])):
+    names = feedback_names(jobs)
+    written, owed = [], []
+    for job, (path, error, again) in zip(jobs, parallel_map(
+            _feedback_job, [(j, aside, n) for j, n in zip(jobs, names)])):
         if error:  # one workbook that cannot be written never stops the others
             log.warning("%s: không tạo được tệp phản hồi (feedback not written): %s",
                         job["file_name"], error)
+            owed += [error] if again else []
         else:
             written.append(path)
+    if owed:
+        raise OutputsOwed(owed[0])
     return written
 
 
-def _feedback_job(job: tuple[dict, Path]) -> tuple[Path | None, str | None]:
-    f, aside = job
+def _feedback_job(job: tuple[dict, Path, str]) -> tuple[Path | None, str | None, bool]:
+    """(the workbook written, else the error and whether a later run may succeed)."""
+    f, aside, name = job
     try:
         return write_feedback(Path(f["archived_path"]), f["failures"],
                               aside / (f["period"] or "khong_ro_ky"),
                               district_name=f["district_name"] or "", period=f["period"] or "",
-                              file_name=f["file_name"], district_code=f["district_code"]), None
+                              file_name=f["file_name"], district_code=f["district_code"],
+                              name=name), None, False
     except Exception as exc:  # noqa: BLE001 - reported in the log, the run goes on
-        return None, f"{type(exc).__name__}: {exc}"
+        again = isinstance(exc, OSError) and exc.errno in OWED_ERRNOS
+        return None, f"{type(exc).__name__}: {exc}", again
 
 
 def publish_feedback(writing: Future, reports: Path, run_id: str) -> list[Path]:
@@ -164,9 +224,41 @@ def publish_feedback(writing: Future, reports: Path, run_id: str) -> list[Path]:
     return put_in_place(writing.result(), reports, run_id)
 
 
+def write_owed_outputs(staging: Path, warehouse: Path, reports: Path) -> list[str]:
+    """The feedback workbooks and report of every earlier run that published its warehouse
+    without them (killed, folder not writable, disk full), from what the warehouse
+    records; the ids of the runs now written. A run still owed is logged and left owed."""
+    with connect(staging) as con:
+        owed = store.owed_runs(con)
+    done = []
+    for run in owed:
+        try:
+            jobs = gather_feedback(staging, run["run_id"])
+            placed = put_in_place(write_feedback_workbooks(jobs, reports, run["run_id"]),
+                                  reports, run["run_id"])
+            write_run_summary(warehouse, reports, run | {"outcome": "completed"}, placed)
+        except (OSError, OutputsOwed) as exc:
+            log.warning("lần chạy %s: vẫn chưa ghi được tệp phản hồi hoặc báo cáo (outputs "
+                        "still owed): %s", run["run_id"], exc)
+            continue
+        done.append(run["run_id"])
+    return done
+
+
+def record_outputs_written(warehouse: Path, run_ids: list[str]) -> None:
+    """Mark these runs completed in the published warehouse (a small publish of its own)."""
+    staging = publish.open_staging(warehouse)
+    with connect(staging) as con:
+        store.outputs_written(con, run_ids)
+        con.execute("CHECKPOINT")
+    publish.publish(staging, warehouse)
+
+
 def consolidate(settings: Settings, run_id: str, stage=lambda fn: fn) -> dict:
     """One whole consolidation. `stage` wraps each step (flows/nightly.py makes each a
-    Prefect task); the default runs them as plain functions."""
+    Prefect task); the default runs them as plain functions. The run is recorded
+    completed once its feedback workbooks and report are written; until then they are
+    owed, and the next run writes them first (OutputsOwed says so)."""
     started = store.now()
     run = {"run_id": run_id, "started_at": started}
 
@@ -176,12 +268,13 @@ def consolidate(settings: Settings, run_id: str, stage=lambda fn: fn) -> dict:
 
     with publish.run_lock(settings.warehouse), ThreadPoolExecutor(1) as alongside:
         staging = step(prepare_warehouse)(settings)
+        earlier = step(write_owed_outputs)(staging, settings.warehouse, settings.reports)
         seen, files = step(find_returns)(settings.inbox, staging, started,
-                                         settings.settle_seconds)
-        archived = step(archive_returns)(files, settings.archive)
-        reads = step(read_returns)(files, settings.reporting_units)
+                                         settings.settle_seconds, settings.max_file_mb)
+        files = step(archive_returns)(files, settings.archive)
+        reads = step(read_returns)(files, settings.reporting_units, None, settings.max_file_mb)
         reads = step(validate_returns)(reads, staging)
-        step(load_returns)(staging, files, reads, archived, run_id, settings.deadlines)
+        step(load_returns)(staging, files, reads, run_id, settings.deadlines)
         jobs = step(gather_feedback)(staging, run_id)
         # the workbooks are written while the marts are built and published (both cores)
         writing = alongside.submit(copy_context().run, step(write_feedback_workbooks), jobs,
@@ -190,8 +283,14 @@ def consolidate(settings: Settings, run_id: str, stage=lambda fn: fn) -> dict:
             staging, run | {"files_seen": len(seen), "files_new": len(files)})
         step(publish_warehouse)(staging, settings.warehouse)
         step(clear_inbox)(seen, settings.archive)
-        placed = step(publish_feedback)(writing, settings.reports, run_id)
-    return step(write_run_summary)(settings.warehouse, settings.reports, run, placed)
+        try:
+            placed = step(publish_feedback)(writing, settings.reports, run_id)
+            result = step(write_run_summary)(settings.warehouse, settings.reports,
+                                             run | {"outcome": "completed"}, placed)
+        except OSError as exc:
+            raise OutputsOwed(exc) from exc
+        step(record_outputs_written)(settings.warehouse, [*earlier, run_id])
+    return result
 
 
 def waive(settings: Settings, failure_id: str, reason: str, by: str) -> dict:

@@ -8,6 +8,7 @@ the whole consolidation as plain functions (flows/steps.py, without Prefect)."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 import uuid
 from collections.abc import Callable
@@ -88,6 +89,11 @@ SCENARIOS = [
              None, ("r.xlsx",)),
     Scenario("FILE_HOSTILE", one(lambda d: _with_dtd(write(d, "plain.xlsx"), d / "r.xlsx")),
              None, ("r.xlsx", "DTD")),
+    Scenario("FILE_LINK", one(lambda d: _link("/etc/passwd", d / "r.xlsx")), None, ("r.xlsx",)),
+    Scenario("FILE_TOO_LARGE", one(lambda d: _bytes(d / "r.xlsx", b"PK" * 1_500_000)), None,
+             ("r.xlsx", "3 MB", "2 MB")),
+    Scenario("FILE_NAME_NOT_UNICODE", one(lambda d: write(d, os.fsdecode(b"r\xe1.xlsx"))), None,
+             ("r\ufffd.xlsx",), file="r\ufffd.xlsx"),
     Scenario("MACROS_IGNORED", one(lambda d: _with_macros(write(d, "plain.xlsx"), d / "r.xlsm")),
              None, ("r.xlsm",), file="r.xlsm"),
     Scenario("SHEET_DUPLICATE", one(lambda d: edited(write(d, "r.xlsx"), lambda b: b.copy_worksheet(
@@ -160,6 +166,11 @@ SCENARIOS = [
 ]
 
 
+def _link(target: str, path: Path) -> Path:
+    os.symlink(target, path)
+    return path
+
+
 def _bytes(path: Path, data: bytes) -> Path:
     path.write_bytes(data)
     return path
@@ -207,11 +218,12 @@ def _earlier(path: Path) -> Path:
 
 def consolidate(folder: Path, runs: list[list[Path]]) -> duckdb.DuckDBPyConnection:
     settings = Settings(inbox=folder / "inbox", warehouse=folder / "w.duckdb",
-                        reports=folder / "reports", archive=folder / "archive", settle_seconds=0)
+                        reports=folder / "reports", archive=folder / "archive", settle_seconds=0,
+                        max_file_mb=2)
     for files in runs:
         settings.inbox.mkdir(parents=True, exist_ok=True)
         for path in files:
-            shutil.copy2(path, settings.inbox / path.name)
+            shutil.copy2(path, settings.inbox / path.name, follow_symlinks=False)
         steps.consolidate(settings, str(uuid.uuid4()))
     return duckdb.connect(str(settings.warehouse), read_only=True)
 

@@ -1,59 +1,197 @@
-"""Finding returns in the inbox: every file, identified by the SHA-256 of its bytes."""
+"""Finding returns in the inbox: every file, identified by the SHA-256 of its bytes.
+
+The inbox is taken as it is, whoever can write to it:
+- a symbolic link is never followed (its target is neither read nor archived) and a file
+  larger than the size cap is never read: each is a refused file, recorded with a failure
+  that names it, and left where it is;
+- a file that cannot be opened (no permission, an I/O error) is refused the same way;
+- a name that is not valid UTF-8 is shown with its undecodable bytes as "�", and flagged;
+- a file that vanishes while the inbox is scanned is simply not there;
+- hidden files and Office lock files are not returns.
+A refused file has no hash of its bytes: it is known by a digest of what was seen of it (its
+place in the inbox, refusal, size and time), so that the same refusal is recorded once.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import os
+import stat
 import time
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from transforms.failures import Failure, vi_number
+
 IGNORED_PREFIXES = (".", "~$")  # hidden files, Office lock files
+CHUNK = 1 << 20
+# Refusals (rule codes of contracts/rules.py): the file is not read at all.
+LINK, TOO_LARGE, NOT_OPENED = "FILE_LINK", "FILE_TOO_LARGE", "FILE_NOT_OPENED"
+NAME_NOT_UNICODE = "FILE_NAME_NOT_UNICODE"  # a warning: the file is read
 
 
 @dataclass(frozen=True)
 class IncomingFile:
-    path: Path
-    name: str
-    sha256: str
+    path: Path  # where it is in the inbox (as the file system spells it)
+    name: str  # its name as shown and stored: always valid Unicode
+    sha256: str  # of its bytes; for a refused file, of what was seen of it
     size: int
     received_at: dt.datetime
+    refused: str | None = None  # rule code when the file is not read at all
+    detail: str = ""  # what the refusal's message says of it (an error, a size)
+    archived: Path | None = None  # the checked copy in the archive, once archived
+
+    @property
+    def name_not_unicode(self) -> bool:
+        return _display(self.path.name) != self.path.name
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
+class TooLarge(OSError):
+    """The file grew past the size cap while it was read."""
+
+
+def open_regular(path: Path) -> int:
+    """A file descriptor for reading `path`, never through a symbolic link and never
+    blocking on a FIFO; OSError when it is not a regular file."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise OSError(f"{path} is not a regular file")
+    return fd
+
+
+def sha256_of(path: Path, max_bytes: int | None = None) -> str:
+    """SHA-256 of the file's bytes (read without following a link); TooLarge past
+    `max_bytes`."""
+    digest, read = hashlib.sha256(), 0
+    with os.fdopen(open_regular(path), "rb") as fh:
+        for chunk in iter(lambda: fh.read(CHUNK), b""):
+            read += len(chunk)
+            if max_bytes is not None and read > max_bytes:
+                raise TooLarge(f"{path} is larger than {max_bytes} bytes")
             digest.update(chunk)
     return digest.hexdigest()
 
 
-def scan_inbox(inbox: Path, now: dt.datetime, settle_seconds: float = 0) -> list[IncomingFile]:
+def scan_inbox(inbox: Path, now: dt.datetime, settle_seconds: float = 0, *,
+               max_bytes: int | None = None,
+               not_before: dt.datetime | None = None) -> list[IncomingFile]:
     """Every settled file under the inbox (sorted by path), with its hash and arrival time:
-    its modification time, never later than now. The nightly run sees a file up to a day
-    after it arrived; the deadline counts arrival. A file modified within the last minute
-    is looked at again after `settle_seconds`: if its size or time changed, it is still
-    being copied and waits for the next run."""
-    paths = sorted(p for p in inbox.rglob("*")
-                   if p.is_file() and not p.name.startswith(IGNORED_PREFIXES))
-    stats = {p: p.stat() for p in paths}
-    young = [p for p, st in stats.items() if now.timestamp() - st.st_mtime < 60]
+    its modification time, never later than now and never earlier than `not_before` (the
+    start of the last run, which did not see it: a back-dated time proves nothing). The
+    nightly run sees a file up to a day after it arrived; the deadline counts arrival. A
+    file modified within the last minute is looked at again after `settle_seconds`: if its
+    size or time changed, it is still being copied and waits for the next run. Links,
+    files over `max_bytes` and files that cannot be opened come back refused."""
+    entries = sorted(_walk(Path(inbox)))
+    young = [(p, st) for p, st in entries
+             if not stat.S_ISLNK(st.st_mode) and now.timestamp() - st.st_mtime < 60]
     if young and settle_seconds:
         time.sleep(settle_seconds)
-        moving = {p for p in young if _changed(p, stats[p])}
-        paths = [p for p in paths if p not in moving]
-    return [IncomingFile(p, p.name, sha256_of(p), stats[p].st_size,
-                         min(dt.datetime.fromtimestamp(stats[p].st_mtime), now))
-            for p in paths]
+        moving = {p for p, st in young if _changed(p, st)}
+        entries = [(p, st) for p, st in entries if p not in moving]
+    found = (_incoming(Path(inbox), p, st, max_bytes) for p, st in entries)
+    return [_received(f, now, not_before) for f in found if f is not None]
+
+
+def _walk(folder: Path) -> Iterator[tuple[Path, os.stat_result]]:
+    """(path, lstat) of every file and link under `folder`, never through a link."""
+    try:
+        with os.scandir(folder) as it:
+            children = list(it)
+    except OSError:
+        return  # a folder that vanished or cannot be listed holds nothing we can take
+    for entry in children:
+        if entry.name.startswith(IGNORED_PREFIXES):
+            continue
+        try:
+            st = entry.stat(follow_symlinks=False)
+        except OSError:
+            continue
+        if stat.S_ISDIR(st.st_mode):
+            yield from _walk(Path(entry.path))
+        elif stat.S_ISLNK(st.st_mode) or stat.S_ISREG(st.st_mode):
+            yield Path(entry.path), st  # FIFOs, sockets and devices are not files sent
+
+
+def _incoming(inbox: Path, path: Path, st: os.stat_result,
+              max_bytes: int | None) -> IncomingFile | None:
+    """The file as the run takes it: hashed, or refused; None when it vanished."""
+    if stat.S_ISLNK(st.st_mode):
+        return _refused(inbox, path, st, LINK, 0)
+    if max_bytes is not None and st.st_size > max_bytes:
+        return _refused(inbox, path, st, TOO_LARGE, st.st_size, _megabytes(st.st_size))
+    try:
+        digest = sha256_of(path, max_bytes)
+    except FileNotFoundError:
+        return None
+    except TooLarge:
+        return _refused(inbox, path, st, TOO_LARGE, st.st_size, f"> {_megabytes(max_bytes)}")
+    except OSError as exc:
+        return _refused(inbox, path, st, NOT_OPENED, st.st_size,
+                        exc.strerror or type(exc).__name__)
+    return IncomingFile(path, _display(path.name), digest, st.st_size, _mtime(st))
+
+
+def _refused(inbox: Path, path: Path, st: os.stat_result, rule: str, size: int,
+             detail: str = "") -> IncomingFile:
+    seen = b"\0".join([b"htx-refused", rule.encode(), os.fsencode(path.relative_to(inbox)),
+                       str(st.st_size).encode(), str(st.st_mtime_ns).encode()])
+    return IncomingFile(path, _display(path.name), hashlib.sha256(seen).hexdigest(), size,
+                        _mtime(st), refused=rule, detail=detail)
+
+
+def _received(file: IncomingFile, now: dt.datetime,
+              not_before: dt.datetime | None) -> IncomingFile:
+    at = min(file.received_at, now)
+    if not_before is not None:
+        at = max(at, _like(not_before, at))
+    return replace(file, received_at=at)
+
+
+def _like(moment: dt.datetime, other: dt.datetime) -> dt.datetime:
+    """`moment` comparable with `other` (both naive local time, or both with a zone)."""
+    if (moment.tzinfo is None) == (other.tzinfo is None):
+        return moment
+    return moment.astimezone() if other.tzinfo else moment.astimezone().replace(tzinfo=None)
+
+
+def _mtime(st: os.stat_result) -> dt.datetime:
+    return dt.datetime.fromtimestamp(st.st_mtime)
+
+
+def _megabytes(size: int) -> str:
+    return f"{vi_number(size / 1_000_000, 1)} MB"
+
+
+def _display(name: str) -> str:
+    """A name as text that can be stored and shown: bytes that are not UTF-8 become "�"."""
+    return os.fsencode(name).decode("utf-8", "replace")
 
 
 def _changed(path: Path, before: os.stat_result) -> bool:
     try:
-        after = path.stat()
+        after = path.stat(follow_symlinks=False)
     except FileNotFoundError:
         return True
     return (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns)
+
+
+def inbox_failures(file: IncomingFile, max_bytes: int | None = None) -> list[Failure]:
+    """What the inbox itself says of a file: why it was refused, or that its name is not
+    Unicode."""
+    named = {"file_name": file.name}
+    if file.refused == TOO_LARGE:
+        limit = _megabytes(max_bytes) if max_bytes is not None else "?"
+        return [Failure(TOO_LARGE, params=named | {"size": file.detail, "limit": limit})]
+    if file.refused == NOT_OPENED:
+        return [Failure("FILE_UNREADABLE", params=named | {
+            "reason": f"không mở được tệp để đọc ({file.detail})"})]
+    if file.refused:
+        return [Failure(file.refused, params=named)]
+    return [Failure(NAME_NOT_UNICODE, params=named)] if file.name_not_unicode else []
 
 
 def new_files(files: list[IncomingFile], known: set[str]) -> list[IncomingFile]:

@@ -127,7 +127,11 @@ TABLES: tuple[Table, ...] = (
         _c("files_accepted", "Số tệp mới được chấp nhận", "New files accepted"),
         _c("files_rejected", "Số tệp mới bị từ chối", "New files rejected"),
         _c("files_unreadable", "Số tệp mới không đọc được", "New files unreadable"),
-        _c("outcome", "Kết quả lần chạy", "Outcome"),
+        _c("outcome", "Kết quả: completed (kho đã công bố, tệp phản hồi và báo cáo đã ghi đủ) "
+           "hoặc outputs_owed (kho đã công bố, tệp phản hồi hoặc báo cáo chưa ghi được; lần "
+           "chạy sau sẽ ghi)", "Outcome: completed (warehouse published, feedback workbooks "
+           "and report all written) or outputs_owed (warehouse published, feedback or report "
+           "not yet written; the next run writes them)"),
     )),
     Table("ops.period_builds", "period", "Lần dựng gần nhất các bảng core và mart của mỗi kỳ",
           "When each period's core and mart rows were last built, and from what", (
@@ -141,13 +145,22 @@ TABLES: tuple[Table, ...] = (
         _c("run_id", "Lần chạy đã dựng", "Run that built it"),
     )),
     Table("raw.submissions", "file", "Mọi tệp báo cáo đã nhận", "Every file ever received", (
-        _c("file_hash", "Mã SHA-256 của tệp", "SHA-256 of the file's bytes"),
-        _c("file_name", "Tên tệp khi nhận", "File name when received"),
+        _c("file_hash", "Mã SHA-256 của tệp (tệp bị từ chối không đọc: của tên, kích thước "
+           "và thời gian)", "SHA-256 of the file's bytes (a file refused unread: of its "
+           "name, size and time)"),
+        _c("file_name", "Tên tệp khi nhận (byte không phải UTF-8 hiện thành �)",
+           "File name when received (bytes that are not UTF-8 shown as �)"),
         _c("file_size", "Kích thước tệp (byte)", "File size (bytes)"),
-        _c("archived_path", "Đường dẫn bản lưu nguyên gốc", "Path of the archived original"),
+        _c("archived_path", "Đường dẫn bản lưu nguyên gốc (trống: tệp bị từ chối không đọc "
+           "— liên kết, quá lớn, không mở được — vẫn nằm trong hộp thư)",
+           "Path of the archived original (empty: a file refused unread — a link, too "
+           "large, not openable — left in the inbox)"),
         _c("district_code", "Mã đơn vị báo cáo (theo trang bìa)", "Reporting unit, from the cover"),
         _c("period", "Kỳ báo cáo (theo trang bìa)", "Reporting period, from the cover"),
-        _c("received_at", "Thời điểm nhận tệp", "When the file arrived"),
+        _c("received_at", "Thời điểm nhận tệp: thời gian sửa đổi của tệp, không muộn hơn lúc "
+           "xử lý và không sớm hơn lúc bắt đầu lần chạy trước", "When the file arrived: its "
+           "modification time, no later than when processed and no earlier than the start of "
+           "the run before"),
         _c("run_id", "Lần chạy đã xử lý tệp", "Run that processed the file"),
         _c("readable", "Đọc được như bảng tính", "Readable as a workbook"),
         _c("version", "Phiên bản thứ mấy của đơn vị trong kỳ", "Version number for unit and period"),

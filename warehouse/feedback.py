@@ -31,6 +31,7 @@ import math
 import os
 import re
 import shutil
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,6 +46,7 @@ from contracts.template import safe_set
 from transforms.periods import period_from_code
 from transforms.text import strip_marks
 from transforms.workbook import check_container, read_book
+from warehouse.escape import excel_text
 from warehouse.xlsx_edit import Look, Mark, NewSheet, NotAWorkbook, Package
 
 FEEDBACK_SHEET = "Loi_can_sua"
@@ -118,27 +120,48 @@ def put_in_place(written: list[Path], reports: Path, run_id: str) -> list[Path]:
     return placed
 
 
-def feedback_name(district_code: str, period: str, file_name: str) -> str:
+def feedback_name(district_code: str | None, period: str | None, file_name: str,
+                  file_hash: str | None = None) -> str:
     """'<district>_<period>_phan_hoi_<original stem>.xlsx', in plain ASCII (no diacritics,
-    no spaces) so that any mail system keeps it as it is."""
+    no spaces) so that any mail system keeps it as it is; with `file_hash`, its first 8
+    characters before the extension. A part not known is 'don_vi' or 'ky'."""
     parts = (_ascii(district_code) or "don_vi", _ascii(period) or "ky",
-             _ascii(Path(file_name).stem)[:80] or "bao_cao")
-    return "{}_{}_phan_hoi_{}.xlsx".format(*parts)
+             _ascii(Path(str(file_name)).stem)[:80] or "bao_cao")
+    tail = f"_{file_hash[:8]}" if file_hash else ""
+    return "{}_{}_phan_hoi_{}".format(*parts) + tail + ".xlsx"
 
 
-def _ascii(text: str) -> str:
-    """'Báo cáo Đợt 1' -> 'Bao_cao_Dot_1'."""
-    return UNSAFE_NAME.sub("_", strip_marks(str(text))).strip("._-")
+def feedback_names(jobs: list[dict]) -> list[str]:
+    """The feedback file name of each return of a run (records with district_code, period,
+    file_name, file_hash); two returns whose names would be the same once written in
+    ASCII ('Báo cáo.xlsx', 'Bao cao.xlsx'), or differ only in case, each get their
+    file's short hash, so that neither replaces the other."""
+    plain = [feedback_name(j.get("district_code"), j.get("period"), j["file_name"])
+             for j in jobs]
+    folders = [_text(j.get("period")) or "" for j in jobs]
+    counts = Counter((f, n.casefold()) for f, n in zip(folders, plain))
+    return [n if counts[(f, n.casefold())] == 1 else
+            feedback_name(j.get("district_code"), j.get("period"), j["file_name"],
+                          j.get("file_hash"))
+            for j, f, n in zip(jobs, folders, plain)]
+
+
+def _ascii(text: str | None) -> str:
+    """'Báo cáo Đợt 1' -> 'Bao_cao_Dot_1'; nothing for a missing value."""
+    text = _text(text)
+    return UNSAFE_NAME.sub("_", strip_marks(text)).strip("._-") if text else ""
 
 
 def write_feedback(original: Path, failures: pd.DataFrame | list[dict], out: Path, *,
                    district_name: str,
-                   period: str, file_name: str, district_code: str | None = None) -> Path:
+                   period: str, file_name: str, district_code: str | None = None,
+                   name: str | None = None) -> Path:
     """Write the feedback workbook of one return into folder `out`; return its path.
 
     `failures` has the columns of quality.validation_failures (`waived`, `failure_id` and
-    `district_code` optional), as a frame or as its records. The district code in the file name is `district_code`, else
-    the failures' own, else taken from `district_name`.
+    `district_code` optional), as a frame or as its records. The file is `name`, else
+    feedback_name's; the district code in it is `district_code`, else the failures' own,
+    else taken from `district_name`.
     """
     original = Path(original)
     if isinstance(failures, pd.DataFrame):
@@ -149,9 +172,9 @@ def write_feedback(original: Path, failures: pd.DataFrame | list[dict], out: Pat
     sheet = _list_sheet(book.sheet_names, items, found,
                         (district_name, _period_label(period), file_name),
                         None if kept else original.suffix.lower() or "?")
-    code = district_code or _code_of(failures) or district_name
+    code = _text(district_code) or _code_of(failures) or district_name
     return _save(book.write(marks, sheet, COMMENT_AUTHOR),
-                 Path(out) / feedback_name(code, period, file_name))
+                 Path(out) / (name or feedback_name(code, period, file_name)))
 
 
 # --- the district's workbook ------------------------------------------------------------------
@@ -293,7 +316,7 @@ def _mark(book: Package, where: tuple[str, int, int], items: list[Item]) -> Mark
     own = book.comments(sheet).get((row, col))
     if own is not None:
         text += f"\n\nGhi chú của đơn vị: {own}"
-    return Mark(sheet, row, col, COLORS[worst], text)
+    return Mark(sheet, row, col, COLORS[worst], excel_text(text))
 
 
 # --- the first sheet --------------------------------------------------------------------------
@@ -344,7 +367,8 @@ def _line(row: int, n: int, item: Item, found: bool) -> dict[tuple[int, int], tu
     values = (n, LABELS[item.status], item.sheet or "", where, item.rule, item.value or "",
               item.message + ("" if found or not item.cell else NOT_IN_FILE),
               item.failure_id or "")
-    line = {(row, col): (value, LINE) for col, value in enumerate(values, start=1)}
+    line = {(row, col): (excel_text(value) if isinstance(value, str) else value, LINE)
+            for col, value in enumerate(values, start=1)}  # within Excel's cell limit
     line[row, 2] = (LABELS[item.status], Look(wrap=True, fill=COLORS[item.status]))
     if found:
         line[row, CELL_COLUMN] = (where, LINK)
@@ -368,11 +392,13 @@ def _save(data: bytes, path: Path) -> Path:
     return path
 
 
-def _period_label(period: str) -> str:
+def _period_label(period: str | None) -> str:
+    """'Năm 2023' for '2023'; nothing for a period that could not be read."""
+    text = _text(period) or ""
     try:
-        return period_from_code(period).label_vi
+        return period_from_code(text).label_vi
     except ValueError:
-        return period
+        return text
 
 
 def _code_of(failures: list[dict]) -> str | None:

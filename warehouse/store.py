@@ -140,6 +140,22 @@ def finish_run(con: duckdb.DuckDBPyConnection, run: dict) -> dict:
     return record
 
 
+def owed_runs(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """Runs that published their warehouse and still owe feedback workbooks or a report."""
+    return db.query(con, "report/owed_runs.sql").to_dict("records")
+
+
+def outputs_written(con: duckdb.DuckDBPyConnection, run_ids: list[str]) -> None:
+    """These runs' outputs are all written: they are completed."""
+    db.run(con, "load/outputs_written.sql", run_ids=list(run_ids))
+
+
+def last_run_start(con: duckdb.DuckDBPyConnection) -> dt.datetime | None:
+    """When the last recorded run started (None before the first)."""
+    started = db.query(con, "report/last_run_start.sql")["started_at"][0]
+    return None if pd.isna(started) else pd.Timestamp(started).to_pydatetime()
+
+
 def known_periods(con: duckdb.DuckDBPyConnection) -> list[Period]:
     return [period_from_code(c) for c in db.query(con, "quality/known_periods.sql")["code"]]
 
@@ -163,7 +179,14 @@ def add_waiver(con: duckdb.DuckDBPyConnection, failure_id: str, reason: str,
 
 
 def feedback_files(con: duckdb.DuckDBPyConnection, run_id: str) -> list[dict]:
-    return db.query(con, "report/run_feedback.sql", run_id=run_id).to_dict("records")
+    """The run's returns that get a feedback workbook; a value not known is None."""
+    frame = db.query(con, "report/run_feedback.sql", run_id=run_id)
+    return [{k: None if _missing(v) else v for k, v in rec.items()}
+            for rec in frame.to_dict("records")]
+
+
+def _missing(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
 
 
 def feedback_failures(con: duckdb.DuckDBPyConnection, run_id: str,

@@ -1,0 +1,85 @@
+"""The status model (warehouse/sql/models/05_waived_failures.sql, 10_submission_status.sql) on
+hand-made submissions in an in-memory DuckDB: which version of a district's return stands.
+
+- an error rejects a return, a warning does not, an error a steward waived no longer does;
+- the latest clean version is accepted, an earlier clean one superseded;
+- a rejected later version leaves the accepted one in force;
+- a waiver waives the one failure it names, nothing else."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import pandas as pd
+import pytest
+
+from contracts.reference import TARGETS_CSV, load_reporting_units
+from transforms.batch import LoadBatch
+from transforms.failures import Failure, failures_frame
+from transforms.periods import period_from_code
+from transforms.targets import read_targets
+from warehouse import store
+
+ERROR = Failure("TOTAL_MISMATCH", "Tong_hop", 3, "total_coops", "Tong_hop!C3", "8")
+WARNING = Failure("PROFIT_ABOVE_REVENUE", "DS_HTX", 5, "profit", "DS_HTX!M5", "900")
+# (file, district, day received in January 2024, its failures)
+SUBMISSIONS = [
+    ("a1", "116", 2, []),          # clean, then corrected by a2
+    ("a2", "116", 9, [WARNING]),   # a warning does not reject: the correction stands
+    ("b1", "125", 2, []),          # clean and accepted ...
+    ("b2", "125", 9, [ERROR]),     # ... a later version with an error leaves b1 in force
+    ("c1", "118", 2, [ERROR]),     # an error a steward waived: accepted
+    ("d1", "119", 2, [ERROR]),     # the same error, not waived: rejected
+]
+WAIVED = "c1"
+EXPECTED = {  # file -> (version, status)
+    "a1": (1, "superseded"), "a2": (2, "accepted"),
+    "b1": (1, "accepted"), "b2": (2, "rejected"),
+    "c1": (1, "accepted"), "d1": (1, "rejected"),
+}
+DISTRICTS = {  # district -> (status, accepted version, status of the latest version)
+    "116": ("accepted", 2, "accepted"), "125": ("accepted", 1, "rejected"),
+    "118": ("accepted", 1, "accepted"), "119": ("rejected", None, "rejected"),
+}
+
+
+def _submission(file_hash: str, district: str, day: int) -> dict:
+    return {"file_hash": file_hash, "file_name": f"{file_hash}.xlsx", "file_size": 1,
+            "archived_path": "-", "district_code": district, "period": "2023",
+            "received_at": dt.datetime(2024, 1, day), "run_id": "r1", "readable": True,
+            "preparer": None, "prepared_on": None, "contact": None}
+
+
+@pytest.fixture(scope="module")
+def con() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    store.ensure_schema(con)
+    store.load_reference(con, load_reporting_units(), read_targets(TARGETS_CSV))
+    store.add_periods(con, [period_from_code("2023")])
+    failures = pd.concat([failures_frame(f, h) for h, _, _, f in SUBMISSIONS if f])
+    store.load_batch(con, LoadBatch(
+        submissions=pd.DataFrame([_submission(h, d, day) for h, d, day, _ in SUBMISSIONS]),
+        coop_rows=pd.DataFrame(), union_rows=pd.DataFrame(), declared_totals=pd.DataFrame(),
+        failures=failures, rule_checks=pd.DataFrame()))
+    store.materialize(con, "r1")
+    (waived,) = failures.loc[failures["file_hash"] == WAIVED, "failure_id"]
+    store.add_waiver(con, waived, "đã xác minh với huyện", "kiểm thử")
+    store.materialize(con, "r2")
+    return con
+
+
+def test_each_version_gets_its_status(con):
+    rows = con.execute("SELECT file_hash, version, status FROM raw.submissions").fetchall()
+    assert {h: (v, s) for h, v, s in rows} == EXPECTED
+
+
+def test_each_district_shows_the_version_in_force(con):
+    rows = con.execute("SELECT district_code, status, accepted_version, latest_status "
+                       "FROM mart.completeness WHERE received").fetchall()
+    assert {d: (s, v, latest) for d, s, v, latest in rows} == DISTRICTS
+
+
+def test_a_waiver_waives_only_the_failure_it_names(con):
+    rows = con.execute("SELECT file_hash, waived FROM quality.validation_failures").fetchall()
+    assert dict(rows) == {"a2": False, "b2": False, "c1": True, "d1": False}

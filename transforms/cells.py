@@ -192,7 +192,7 @@ def parse_number(value: object, reading: Reading = PLAIN) -> float | None:
     return None if number is None else float(number)
 
 
-_AMOUNT = re.compile(r"\s*([-+(–]?[\d.,\s\u00a0]*\d\)?)\s*([^\d].*?)\s*")
+_AMOUNT = re.compile(r"\s*([-+(–]?[\d.,\s\u00a0]*\d\)?)\s*((?:[^\W\d_]|%).*?)\s*")
 
 
 def parse_quantity(value: object, reading: Reading = PLAIN) -> tuple[Fraction | None, str | None]:
@@ -201,11 +201,9 @@ def parse_quantity(value: object, reading: Reading = PLAIN) -> tuple[Fraction | 
     try:
         return parse_exact(value, reading), None
     except Unreadable:
-        if not isinstance(value, str):
+        found = _AMOUNT.fullmatch(value) if isinstance(value, str) else None
+        if not found:
             raise
-    found = _AMOUNT.fullmatch(value)
-    if not found:
-        raise Unreadable(value, *_NUMBER)
     return parse_exact(found.group(1), reading), found.group(2)
 
 

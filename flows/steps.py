@@ -5,7 +5,6 @@ warehouse/; none holds business logic of its own."""
 from __future__ import annotations
 
 import datetime as dt
-import errno
 import json
 import logging
 import os
@@ -143,13 +142,6 @@ class OutputsOwed(RuntimeError):
             f"workbooks or report could not be written; the next run writes them")
 
 
-# An error writing an output that a later run may not meet (the folder not writable, the
-# disk full); any other (the archived original gone, a workbook the editor cannot take)
-# would happen again, so it is logged and the workbook is not owed.
-OWED_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT,
-               errno.EIO, errno.EMFILE, errno.ENFILE}
-
-
 def write_run_summary(warehouse: Path, reports: Path, run: dict,
                       feedback: list[Path] | None = None) -> dict:
     """The run's report, from what the warehouse records: summary.json, summary.md and
@@ -204,7 +196,10 @@ def write_feedback_workbooks(jobs: list[dict], reports: Path, run_id: str) -> li
 
 
 def _feedback_job(job: tuple[dict, Path, str]) -> tuple[Path | None, str | None, bool]:
-    """(the workbook written, else the error and whether a later run may succeed)."""
+    """(the workbook written, else the error and whether a later run may succeed: an
+    error of the file system (folder not writable, disk full) is owed; with the archived
+    original gone, or a workbook the editor cannot take, it would happen again, so it is
+    only logged)."""
     f, aside, name = job
     try:
         return write_feedback(Path(f["archived_path"]), f["failures"],
@@ -213,7 +208,7 @@ def _feedback_job(job: tuple[dict, Path, str]) -> tuple[Path | None, str | None,
                               file_name=f["file_name"], district_code=f["district_code"],
                               name=name), None, False
     except Exception as exc:  # noqa: BLE001 - reported in the log, the run goes on
-        again = isinstance(exc, OSError) and exc.errno in OWED_ERRNOS
+        again = isinstance(exc, OSError) and Path(f["archived_path"]).is_file()
         return None, f"{type(exc).__name__}: {exc}", again
 
 

@@ -200,3 +200,11 @@ def test_elsewhere_a_blank_stays_missing(column):
 def test_a_symbol_that_is_not_a_mark_is_not_yes(text):
     with pytest.raises(Unreadable):
         parse_bool(text, YES_NO)
+
+
+def test_a_wholly_blank_yes_no_column_beside_a_ticked_one_is_no():
+    from transforms.parse import read_column
+    f = ROSTER.field("high_tech")
+    blank = read_column(f, [None, "", None], "DS_HTX", [5, 6, 7], 17, ticked=True)
+    alone = read_column(f, [None, "", None], "DS_HTX", [5, 6, 7], 17, ticked=False)
+    assert (blank.blank, alone.blank) == (False, None)

@@ -5,6 +5,7 @@ cells are read (cells.column_reading)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from fractions import Fraction
 
 import pandas as pd
@@ -14,6 +15,7 @@ from transforms import cells
 from transforms.failures import Failure, cell_ref, show
 from transforms.quantities import conversion
 from transforms.shape import Table
+from transforms.text import is_blank
 
 _NUMERIC = {"integer", "number"}
 _ONE = Fraction(1)
@@ -84,6 +86,8 @@ def typed_columns(table: Table) -> tuple[dict[str, list], list[Failure]]:
     failures: list[Failure] = []
     rows = table.raw["_row"]
     columns: dict[str, list] = {}
+    ticked = any(cells.marks_only(table.raw[f.name], f.vocabulary)
+                 for f in table.sheet.stored_fields if f.kind == "bool")
     for f in table.sheet.stored_fields:
         column = table.columns.get(f.name)
         raw = table.raw[f.name]
@@ -94,7 +98,7 @@ def typed_columns(table: Table) -> tuple[dict[str, list], list[Failure]]:
                                                                         column))))
             columns[f.name] = [None] * len(rows)
             continue
-        reading = read_column(f, raw, table.grid_name, rows, column)
+        reading = read_column(f, raw, table.grid_name, rows, column, ticked)
         values = columns[f.name] = []
         for value, row in zip(raw, rows):
             parsed, failure = parse_value(f, value, table.grid_name, row, column, factor,
@@ -106,14 +110,19 @@ def typed_columns(table: Table) -> tuple[dict[str, list], list[Failure]]:
     return columns, failures
 
 
-def read_column(f: Field, raw: list, sheet: str, rows: list[int],
-                column: int | None) -> cells.Reading:
-    """How the field's uncertain cells are read, from the column's own cells."""
+def read_column(f: Field, raw: list, sheet: str, rows: list[int], column: int | None,
+                ticked: bool = False) -> cells.Reading:
+    """How the field's uncertain cells are read, from the column's own cells. A yes/no
+    column left wholly blank in a table whose yes/no columns are ticked with marks
+    (`ticked`) is ticked too: none of its rows is yes."""
     if f.kind not in _NUMERIC and f.kind != "bool":
         return cells.PLAIN
-    return cells.column_reading(
+    reading = cells.column_reading(
         raw, lambda i: cell_ref(sheet, rows[i], column) if column is not None else str(rows[i]),
         f.vocabulary if f.kind == "bool" else None)
+    if f.kind == "bool" and ticked and column is not None and all(map(is_blank, raw)):
+        return replace(reading, blank=False)
+    return reading
 
 
 def unknown_unit(f: Field, written: str, sheet: str, row: int, column: int | None) -> Failure:

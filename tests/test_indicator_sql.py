@@ -264,3 +264,18 @@ def test_a_missing_value_is_left_out_and_counted_never_read_as_zero(missing):
     for code in (i.code for i in INDICATORS if i.source != "units"):  # one district: the province
         whole = province(con, code)
         assert (whole["value"], whole["rows_left_out"]) == pytest.approx(found[code]), code
+
+
+def test_a_sum_over_rows_that_all_lack_the_value_is_missing_not_zero():
+    """Both operating cooperatives lack revenue: the revenue total is unknown (not 0) and says
+    that two rows were left out; the counts of cooperatives are untouched."""
+    coops, unions = _city_rows("revenue")
+    revenue = COLUMNS.index("revenue")
+    coops = [row[:revenue] + (None,) + row[revenue + 1:] for row in coops]
+    con = warehouse(coops, [], unions)
+    for code in ("REVENUE_TOTAL", "REVENUE_PER_HTX"):
+        row = district(con, "116", code)
+        assert pd.isna(row["value"]) and (row["rows_included"], row["rows_left_out"]) == (0, 2)
+        whole = province(con, code)
+        assert pd.isna(whole["value"]) and whole["rows_left_out"] == 2, code
+    assert district(con, "116", "HTX_OPERATING")["value"] == 2

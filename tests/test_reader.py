@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 import zipfile
 from pathlib import Path
 
@@ -134,6 +135,23 @@ def test_an_archive_whose_compression_ratio_alone_is_hostile_is_refused(tmp_path
     assert refused.value.rule == "FILE_HOSTILE"
     read = validate_return(read_return(path, UNITS), frozenset())
     assert [f.rule for f in read.failures] == ["FILE_HOSTILE"]
+
+
+def test_an_archive_over_the_size_cap_is_refused_even_in_proportion(tmp_path):
+    """201 MiB that packs only about 100:1 (a block of random bytes, repeated): the ratio
+    alone would let it through, the cap does not. Written in 1 MiB pieces."""
+    from transforms.workbook import MAX_RATIO, UnreadableFile, check_container
+
+    path = write_template(tmp_path / "huge.xlsx", "125", "Huyện Mai Sơn", PERIOD)
+    piece = bytes(range(256)) * 4 + os.urandom(7168)
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        with archive.open("xl/padding.bin", "w", force_zip64=True) as member:
+            for _ in range(201):
+                member.write(piece * 128)  # 1 MiB
+    assert _ratio(path) < MAX_RATIO
+    with pytest.raises(UnreadableFile) as refused:
+        check_container(path)
+    assert refused.value.rule == "FILE_HOSTILE"
 
 
 @pytest.mark.parametrize("padding, compression, why", [

@@ -10,10 +10,12 @@ fails while a committed artefact differs from what this module generates.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 from contracts.return_form import ROSTER, UNIONS
 from contracts.rules import CHANGE_CHECKS, RULES
+from contracts.units import DIMENSIONS, UNITS
 from warehouse.catalog import TABLES, Table
 from warehouse.db import SQL_DIR
 
@@ -69,7 +71,28 @@ def data_dictionary_md() -> str:
                 "| column | mô tả | description |", "| --- | --- | --- |"]
         out += [f"| `{c}` | {vi} | {en} |" for c, vi, en in t.columns]
         out.append("")
-    return "\n".join(out)
+    return "\n".join(out + units_md())
+
+
+def units_md() -> list[str]:
+    """The units a return may use (contracts/units.py), by dimension."""
+    out = ["## Units a return may use", "",
+           "Every amount is stored in its field's unit above. A return may write a column (in",
+           "its header, a units row, a 'Đơn vị tính: …' line, beside a label, or in the cell)",
+           "in any unit of the same dimension; the reader converts it exactly. A unit of",
+           "another dimension, or one not listed, is `HEADER_UNIT_UNKNOWN` at the cell that",
+           "names it, and that column's values are not loaded. Case, diacritics, spaces and",
+           "punctuation are ignored; incomes may also be written without the person",
+           "('nghìn đồng/tháng') or with 'lao động', 'LĐ', 'thành viên' for it.", "",
+           "| dimension | stored in | unit | × to the stored unit | also written |",
+           "| --- | --- | --- | ---: | --- |"]
+    for d in DIMENSIONS:
+        for u in (u for u in UNITS if u.dimension == d.code):
+            also = ", ".join(w for w in u.spellings if "/" not in w) if d.code != "income" \
+                else ""
+            factor = format(Decimal(u.factor.numerator) / u.factor.denominator, "f")
+            out.append(f"| {d.name_en} | {d.contract_unit} | {u.name} | {factor} | {also} |")
+    return out + [""]
 
 
 def rules_md() -> str:

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from contracts.return_form import RETURN_FORM, ROSTER
+from contracts.return_form import RETURN_FORM, ROSTER, UNIONS
 from contracts.units import DIMENSIONS, UNITS, dimension, unit
 from contracts.vocabularies import YES_NO
 from transforms.cells import PLAIN, Unreadable, column_reading, decimal_mark, parse_bool, \
@@ -208,3 +208,44 @@ def test_a_wholly_blank_yes_no_column_beside_a_ticked_one_is_no():
     blank = read_column(f, [None, "", None], "DS_HTX", [5, 6, 7], 17, ticked=True)
     alone = read_column(f, [None, "", None], "DS_HTX", [5, 6, 7], 17, ticked=False)
     assert (blank.blank, alone.blank) == (False, None)
+
+
+# --- where a table's unit is written ---------------------------------------------------------------
+
+def _unions_grid(above: list[list], units_row: list | None, revenue: object = "5,2") -> list:
+    from transforms.workbook import Grid
+    header = ["Mã số LHHTX", "Tên liên hiệp HTX", "Tình trạng hoạt động", "Số HTX thành viên",
+              "Doanh thu", "Lợi nhuận"]
+    rows = [*above, header, *([units_row] if units_row else []),
+            ["5500012345", "Liên hiệp A", "Đang hoạt động", 4, revenue, "0,25"]]
+    return Grid("DS_LHHTX", rows)
+
+
+def _read(grid):
+    from transforms.parse import typed_columns
+    from transforms.shape import read_table
+    return typed_columns(read_table(grid, UNIONS))
+
+
+@pytest.mark.parametrize("above, units_row, revenue, profit", [
+    ([["Đơn vị tính: tỷ đồng"]], None, 5200.0, 250.0),
+    ([], ["(1)", "(2)", "(3)", "HTX", "tỷ đồng", "tỷ"], 5200.0, 250.0),
+    ([["ĐVT: triệu đồng"]], None, 5.2, 0.25),
+])
+def test_a_unit_line_or_units_row_converts_its_columns(above, units_row, revenue, profit):
+    columns, failures = _read(_unions_grid(above, units_row))
+    assert failures == [] and columns["revenue"] == [revenue] and columns["profit"] == [profit]
+    assert columns["member_coops"] == [4]
+
+
+@pytest.mark.parametrize("above, units_row, cell", [
+    ([["Đơn vị tính: USD"]], None, "DS_LHHTX!A1"),
+    ([], ["(1)", "(2)", "(3)", "HTX", "USD", "tỷ"], "DS_LHHTX!E2"),
+    ([], ["(1)", "(2)", "(3)", "%", "tỷ", "tỷ"], "DS_LHHTX!D2"),
+])
+def test_a_unit_the_table_does_not_know_is_refused_where_it_is_written(above, units_row, cell):
+    columns, failures = _read(_unions_grid(above, units_row))
+    refused = [f for f in failures if f.rule == "HEADER_UNIT_UNKNOWN"]
+    assert refused and {f.cell for f in refused} == {cell}
+    for f in refused:
+        assert columns[f.column] == [None]  # none of its values is loaded

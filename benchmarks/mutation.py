@@ -438,6 +438,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true",
                         help="only check that every snippet is found exactly once")
     args = parser.parse_args(argv)
+    if args.rev:
+        args.rev = subprocess.run(["git", "rev-parse", "--short", args.rev], cwd=ROOT, check=True,
+                                  capture_output=True, text=True).stdout.strip()
     chosen = tuple(m for m in MUTANTS if not args.only or m.id in args.only)
     if args.only and len(chosen) != len(args.only):
         parser.error(f"unknown mutants: {sorted(set(args.only) - {m.id for m in MUTANTS})}")

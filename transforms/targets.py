@@ -19,7 +19,7 @@ COLUMNS = ["period", "unit_code", "indicator_code", "target", "source"]
 
 
 class TargetsError(ValueError):
-    """The targets file cannot be used as it is; the message lists what to fix."""
+    """The targets file cannot be used as it is; the message lists what to fix (HTX_TARGETS)."""
 
 
 def read_targets(path: Path) -> pd.DataFrame:
@@ -46,9 +46,25 @@ def _is_period(code: str) -> bool:
 
 
 def _csv(path: Path) -> pd.DataFrame:
-    frame = pd.read_csv(path, dtype={"period": str, "unit_code": str, "indicator_code": str,
-                                     "source": str})
-    return frame.assign(_row=range(2, 2 + len(frame)))
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError,
+            pd.errors.EmptyDataError) as exc:
+        raise TargetsError(f"{path}: không đọc được tệp chỉ tiêu (CSV UTF-8) / cannot read the "
+                           f"targets CSV ({type(exc).__name__})") from None
+    missing = [c for c in COLUMNS if c not in frame.columns]
+    if missing:
+        raise TargetsError(f"{path}: thiếu cột {', '.join(missing)}; cần các cột "
+                           f"{','.join(COLUMNS)} / missing columns")
+    text = frame["target"].str.strip()
+    target = pd.to_numeric(text.replace("", None), errors="coerce")
+    bad = [f"dòng {row}: chỉ tiêu '{value}' không phải là số / not a number"
+           for row, value, number in zip(range(2, 2 + len(frame)), text, target)
+           if value and pd.isna(number)]
+    if bad:
+        raise TargetsError(f"{path}: " + "; ".join(bad[:5]))
+    return frame.assign(target=target, _row=range(2, 2 + len(frame)),
+                        source=frame["source"].replace("", None))
 
 
 def _workbook(path: Path) -> pd.DataFrame:

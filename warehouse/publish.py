@@ -53,13 +53,53 @@ def open_staging(published: Path) -> Path:
     return staging
 
 
+def previous_path(published: Path) -> Path:
+    return published.with_name(published.name + ".previous")
+
+
 def publish(staging: Path, published: Path) -> None:
-    """Make the staging copy the published warehouse, atomically and durably."""
+    """Make the staging copy the published warehouse, atomically and durably; the file it
+    replaces is kept as <warehouse>.previous (`htx restore` brings it back)."""
     with open(staging, "rb+") as fh:
         os.fsync(fh.fileno())
+    if published.exists():
+        keep_previous(published)
     fault_point("replace")
     os.replace(staging, published)
-    fd = os.open(published.parent, os.O_RDONLY)
+    _sync_folder(published.parent)
+
+
+def keep_previous(published: Path) -> None:
+    """<warehouse>.previous: the published file as it is now, replaced atomically (a hard
+    link, no copy, where the filesystem allows it)."""
+    partial = previous_path(published).with_name(previous_path(published).name + ".partial")
+    partial.unlink(missing_ok=True)
+    try:
+        os.link(published, partial)
+    except OSError:
+        shutil.copyfile(published, partial)
+    os.replace(partial, previous_path(published))
+
+
+def restore_previous(published: Path) -> Path | None:
+    """Put <warehouse>.previous back in place (a copy: the previous file stays), under the
+    run lock; the damaged file, if any, is kept beside it. Returns where it was kept."""
+    with run_lock(published):
+        kept = None
+        if published.exists():
+            kept = published.with_name(published.name + ".damaged")
+            os.replace(published, kept)
+        partial = published.with_name(published.name + ".restoring")
+        shutil.copyfile(previous_path(published), partial)
+        with open(partial, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(partial, published)
+        _sync_folder(published.parent)
+    return kept
+
+
+def _sync_folder(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:

@@ -59,13 +59,14 @@ SAFETY = "tests/test_warehouse_safety.py::"
 INDICATORS = ("tests/test_indicator_sql.py",)
 READ = ("tests/test_cells.py", "tests/test_reader.py", "tests/test_real_returns.py", "-k",
         "not htx_run")  # every fixture read, without the slow end-to-end run
-RULES = ("tests/test_rules.py",)
+RULES = ("tests/test_rule_boundaries.py", "tests/test_rules.py")
 STATUS = ("tests/test_status_model.py",
           SAFETY + "test_an_accepted_correction_supersedes_the_first_version",
           SAFETY + "test_a_rejected_correction_leaves_the_accepted_version_in_force")
 PUBLISH = (SAFETY + "test_a_reader_holding_the_warehouse_open_while_a_run_publishes_reads_the_"
            "whole_old_file", SAFETY + "test_a_run_killed_while_publishing_leaves_the_previous_"
-           "file_whole", SAFETY + "test_a_killed_run_leaves_the_published_warehouse_as_it_was")
+           "file_whole", SAFETY + "test_a_run_starts_from_the_published_file_never_from_a_dead_"
+           "run_s_staging", SAFETY + "test_a_killed_run_leaves_the_published_warehouse_as_it_was")
 HOSTILE = ("tests/test_reader.py", "tests/test_rules.py", "-k", "archive or HOSTILE")
 FEEDBACK = ("tests/test_feedback.py",)
 TEMPLATE = ("tests/test_template.py",)

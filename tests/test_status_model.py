@@ -4,7 +4,8 @@ hand-made submissions in an in-memory DuckDB: which version of a district's retu
 - an error rejects a return, a warning does not, an error a steward waived no longer does;
 - the latest clean version is accepted, an earlier clean one superseded;
 - a rejected later version leaves the accepted one in force;
-- a waiver waives the one failure it names, nothing else."""
+- a waiver waives the one failure it names, nothing else;
+- the core roster holds the rows of the versions in force only."""
 
 from __future__ import annotations
 
@@ -51,6 +52,13 @@ def _submission(file_hash: str, district: str, day: int) -> dict:
             "preparer": None, "prepared_on": None, "contact": None}
 
 
+def _coop(file_hash: str) -> dict:
+    """One cooperative per version, named after the file it came in."""
+    return {"file_hash": file_hash, "sheet": "DS_HTX", "source_row": 5,
+            "coop_id": f"{file_hash:0>10}", "name": f"HTX {file_hash}", "sector": "NN",
+            "status": "HD", "members": 7}
+
+
 @pytest.fixture(scope="module")
 def con() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
@@ -60,7 +68,8 @@ def con() -> duckdb.DuckDBPyConnection:
     failures = pd.concat([failures_frame(f, h) for h, _, _, f in SUBMISSIONS if f])
     store.load_batch(con, LoadBatch(
         submissions=pd.DataFrame([_submission(h, d, day) for h, d, day, _ in SUBMISSIONS]),
-        coop_rows=pd.DataFrame(), union_rows=pd.DataFrame(), declared_totals=pd.DataFrame(),
+        coop_rows=pd.DataFrame([_coop(h) for h, _, _, _ in SUBMISSIONS]),
+        union_rows=pd.DataFrame(), declared_totals=pd.DataFrame(),
         failures=failures, rule_checks=pd.DataFrame()))
     store.materialize(con, "r1")
     (waived,) = failures.loc[failures["file_hash"] == WAIVED, "failure_id"]
@@ -83,3 +92,8 @@ def test_each_district_shows_the_version_in_force(con):
 def test_a_waiver_waives_only_the_failure_it_names(con):
     rows = con.execute("SELECT file_hash, waived FROM quality.validation_failures").fetchall()
     assert dict(rows) == {"a2": False, "b2": False, "c1": True, "d1": False}
+
+
+def test_the_core_roster_holds_the_versions_in_force_only(con):
+    rows = con.execute("SELECT district_code, name FROM core.coop_returns").fetchall()
+    assert sorted(rows) == [("116", "HTX a2"), ("118", "HTX c1"), ("125", "HTX b1")]

@@ -432,3 +432,13 @@ def test_a_run_killed_while_publishing_leaves_the_previous_file_whole(tmp_path, 
     except Killed:
         pass
     assert published.read_bytes() in (OLD, NEW)  # whole: the old file, or the new one
+
+
+def test_a_run_starts_from_the_published_file_never_from_a_dead_run_s_staging(tmp_path):
+    from warehouse.publish import open_staging
+
+    published, staging = _published_and_staged(tmp_path)  # a dead run left its staging copy
+    staging.with_name(staging.name + ".wal").write_bytes(b"half a transaction")
+    assert open_staging(published) == staging
+    assert staging.read_bytes() == OLD
+    assert not staging.with_name(staging.name + ".wal").exists()

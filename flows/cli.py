@@ -241,6 +241,9 @@ def _run_flow(inbox: Path | None, warehouse: Path | None, reports: Path | None) 
     from flows.stopping import stopping_on_signals
 
     with stopping_on_signals():  # SIGTERM, SIGINT: every child ended, exit within seconds
+        from flows.stopping import stopping_on_signals
+
+    with stopping_on_signals():  # SIGTERM, SIGINT: every child ended, exit within seconds
         return nightly_consolidation(inbox=inbox, warehouse=warehouse, reports=reports)
 
 

@@ -179,8 +179,11 @@ def _match_columns(sheet: Sheet, rows: list[list[object]]) -> tuple[dict, dict]:
             hit = match_field(sheet, text)
             if hit and hit[0].name not in columns:
                 columns[hit[0].name] = c
-                if hit[1]:
-                    units[hit[0].name] = hit[1]
+                # a group header over its sub-headers gives them its unit:
+                # 'Kết quả kinh doanh (tỷ đồng)' over 'Doanh thu' | 'Lợi nhuận'
+                written = hit[1] or (split_unit(texts[0])[1] if texts[0] != text else None)
+                if written:
+                    units[hit[0].name] = written
                 break
     return columns, units
 
@@ -195,6 +198,7 @@ def read_table(grid: Grid, sheet: Sheet) -> Table | None:
     last = header.row + header.depth  # 0-based index of the first row under the header
     body, first = grid.rows[last:], last + 1
     found = _units_above(grid.rows[:header.row], sheet, header.columns)
+    found |= _group_units(grid, header.row, header.columns)
     found |= {name: (written, None) for name, written in header.units.items()}
     if body and _is_units_row(body[0], sheet):
         found |= _units_from_row(body[0], first, header.columns, sheet)
@@ -260,6 +264,21 @@ def _units_above(rows: list[list[object]], sheet: Sheet,
             if isinstance(cell, str) and (declares_unit(cell) or
                                           (UNIT_LABEL.match(cell) and _unit_word(cell))):
                 found |= _apply_everywhere(cell, (r, c), columns, sheet)
+    return found
+
+
+def _group_units(grid: Grid, row: int, columns: dict[str, int]) -> dict[str, UnitFound]:
+    """Units of a group header merged over the header's cells, in the row just above it
+    ('Kết quả kinh doanh (tỷ đồng)' over 'Doanh thu' | 'Lợi nhuận')."""
+    found: dict[str, UnitFound] = {}
+    for (r1, c1), (r2, c2) in grid.merged:
+        if r2 != row - 1 or c2 <= c1 or r1 >= len(grid.rows) or c1 >= len(grid.rows[r1]):
+            continue
+        text = grid.rows[r1][c1]
+        written = split_unit(text)[1] if isinstance(text, str) else None
+        if written:
+            found |= {name: (written, (r1 + 1, c1)) for name, c in columns.items()
+                      if c1 <= c <= c2}
     return found
 
 

@@ -37,6 +37,21 @@ def test_ci_runs_the_readme_test_command():
     quick_start = [line for line in blocks[0].splitlines() if line.strip()]
     assert len(quick_start) == 2 and "htx demo" in quick_start[0]
     assert quick_start[1] in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert all("pip install -c constraints.txt " in line for line in quick_start)
+
+
+def test_the_constraints_pin_what_the_tests_run_with_and_prefect_agrees():
+    from importlib.metadata import version
+
+    pinned = dict(line.split("==") for line in
+                  (ROOT / "constraints.txt").read_text(encoding="utf-8").splitlines()
+                  if "==" in line and not line.startswith("#"))
+    for name in ("prefect", "fastapi", "duckdb", "pandas", "numpy", "pytest"):
+        assert pinned[name] == version(name), name
+    major, minor, patch = (int(x) for x in pinned["prefect"].split(".")[:3])
+    assert (major, minor, patch) >= (3, 9, 1)
+    assert f"prefect-version: {pinned['prefect']}" in (ROOT / "prefect.yaml").read_text("utf-8")
+    assert '"prefect>=3.9.1,<4"' in (ROOT / "pyproject.toml").read_text(encoding="utf-8")
 
 
 def test_template_writes_a_return_the_reader_knows(tmp_path):
@@ -101,3 +116,26 @@ def test_indicators_and_review_read_the_warehouse(demo_dir):
 def test_review_without_a_warehouse_says_so(tmp_path):
     result = htx("review", cwd=tmp_path)
     assert result.returncode == 1 and "htx demo" in result.stderr
+
+
+def test_indicators_print_vietnamese_numbers_within_100_columns(demo_dir):
+    folder, _ = demo_dir
+    province = htx("indicators", "--period", "2023", cwd=folder).stdout
+    assert re.search(r"^HTX_TOTAL .* 683 +900 +75,9$", province, flags=re.M)
+    assert re.search(r"^CAPITAL_TOTAL .* 1\.413\.933 ", province, flags=re.M)
+    assert "9/12 đơn vị có báo cáo được chấp nhận" in province
+    for shown in (province, htx("indicators", "--district", "116", cwd=folder).stdout,
+                  htx("review", cwd=folder).stdout):
+        assert not re.search(r"\de[+-]\d\d|NaN|<NA>|\bnan\b|None", shown)
+        assert max(len(line) for line in shown.splitlines()) <= 100
+
+
+def test_help_is_vietnamese_first_within_100_columns(tmp_path):
+    for args in [("--help",)] + [(command, "--help") for command in commands()]:
+        result = htx(*args, cwd=tmp_path)
+        assert result.returncode == 0, args
+        lines = result.stdout.splitlines()
+        assert max(len(line) for line in lines) <= 100, args
+        assert "tuỳ chọn (options)" in result.stdout, args
+    top = htx("--help", cwd=tmp_path).stdout
+    assert "Tổng hợp báo cáo kinh tế tập thể" in top and "tạo báo cáo mẫu" in top

@@ -59,6 +59,7 @@ STAGES = {  # flows/steps.py function -> stage of the table
     "materialize_indicators": "materialize", "publish_warehouse": "publish",
     "clear_inbox": "publish", "gather_feedback": "report", "write_feedback_workbooks": "report",
     "publish_feedback": "report", "write_run_summary": "report",
+    "write_owed_outputs": "report", "record_outputs_written": "publish",
 }
 STAGE_COLUMNS = list(dict.fromkeys(STAGES.values()))
 ALONGSIDE = "alongside"  # stages run in a thread while others run (feedback workbooks)

@@ -20,7 +20,8 @@ from flows.settings import load_settings
 DEPLOYMENT = "nightly"
 SCHEDULE = Cron("0 1 * * *", timezone="Asia/Ho_Chi_Minh")  # 01:00 every night, Vietnam time
 RETRIED = {"prepare_warehouse", "find_returns", "archive_returns", "publish_warehouse",
-           "clear_inbox", "write_run_summary", "write_feedback_workbooks", "publish_feedback"}
+           "clear_inbox", "write_run_summary", "write_feedback_workbooks", "publish_feedback",
+           "record_outputs_written"}
 
 
 def as_task(step):

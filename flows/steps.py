@@ -65,8 +65,8 @@ def archive_returns(files: list[IncomingFile], archive: Path) -> list[IncomingFi
         try:
             kept.append(f if f.refused else replace(f, archived=archive_file(archive, f)))
         except ChangedWhileArchived:
-            log.warning("%s: tệp đang được ghi lại, để đến lần chạy sau (still changing, "
-                        "left for the next run)", f.name)
+            log.warning("%s: tệp đã thay đổi từ lúc tìm thấy, để đến lần chạy sau (changed "
+                        "since it was found, left for the next run)", f.name)
     return kept
 
 

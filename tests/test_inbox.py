@@ -282,3 +282,28 @@ def test_the_first_run_takes_a_files_own_time(tmp_path, returns):
     steps.consolidate(settings(tmp_path), str(uuid.uuid4()))
     assert query(tmp_path, "SELECT received_at FROM raw.submissions") == \
         [(dt.datetime(2024, 1, 10),)]
+
+
+def test_a_file_replaced_by_a_link_after_it_was_found_is_not_followed(tmp_path, returns):
+    (sent,) = deliver(tmp_path, returns["116"])
+
+    def stage(fn):
+        if fn.__name__ == "archive_returns":  # after hashing, before copying
+            sent.unlink()
+            os.symlink("/etc/passwd", sent)
+        return fn
+    steps.consolidate(settings(tmp_path), str(uuid.uuid4()), stage=stage)
+
+    assert archived_bytes(tmp_path) == []
+    steps.consolidate(settings(tmp_path), str(uuid.uuid4()))
+    assert [r for r, _, _ in failure_of(tmp_path, "116_2023.xlsx")] == ["FILE_LINK"]
+    assert archived_bytes(tmp_path) == []
+
+
+def test_folders_however_deep_are_scanned(tmp_path):
+    deep = tmp_path
+    for _ in range(1200):  # deeper than Python's recursion limit
+        deep = deep / "d"
+        deep.mkdir()
+    (deep / "r.xlsx").write_bytes(b"PK")
+    assert [f.name for f in scan_inbox(tmp_path, dt.datetime.now())] == ["r.xlsx"]

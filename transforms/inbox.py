@@ -97,23 +97,26 @@ def scan_inbox(inbox: Path, now: dt.datetime, settle_seconds: float = 0, *,
 
 
 def _walk(folder: Path) -> Iterator[tuple[Path, os.stat_result]]:
-    """(path, lstat) of every file and link under `folder`, never through a link."""
-    try:
-        with os.scandir(folder) as it:
-            children = list(it)
-    except OSError:
-        return  # a folder that vanished or cannot be listed holds nothing we can take
-    for entry in children:
-        if entry.name.startswith(IGNORED_PREFIXES):
-            continue
+    """(path, lstat) of every file and link under `folder`, never through a link (however
+    deep the folders go)."""
+    folders = [folder]
+    while folders:
         try:
-            st = entry.stat(follow_symlinks=False)
+            with os.scandir(folders.pop()) as it:
+                children = list(it)
         except OSError:
-            continue
-        if stat.S_ISDIR(st.st_mode):
-            yield from _walk(Path(entry.path))
-        elif stat.S_ISLNK(st.st_mode) or stat.S_ISREG(st.st_mode):
-            yield Path(entry.path), st  # FIFOs, sockets and devices are not files sent
+            continue  # a folder that vanished or cannot be listed holds nothing we can take
+        for entry in children:
+            if entry.name.startswith(IGNORED_PREFIXES):
+                continue
+            try:
+                st = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            if stat.S_ISDIR(st.st_mode):
+                folders.append(Path(entry.path))
+            elif stat.S_ISLNK(st.st_mode) or stat.S_ISREG(st.st_mode):
+                yield Path(entry.path), st  # FIFOs, sockets and devices are not files sent
 
 
 def _incoming(inbox: Path, path: Path, st: os.stat_result,

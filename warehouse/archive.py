@@ -18,8 +18,8 @@ SUFFIX = re.compile(r"\.[A-Za-z0-9]{1,8}")
 
 
 class ChangedWhileArchived(OSError):
-    """The inbox file's bytes are no longer those it was found with (it is being
-    rewritten): it stays in the inbox for the next run."""
+    """The inbox file is no longer what it was found to be (being rewritten, gone, replaced
+    by a link): whatever is there waits for the next run."""
 
 
 def archive_path(archive: Path, file: IncomingFile) -> Path:
@@ -36,13 +36,21 @@ def archive_file(archive: Path, file: IncomingFile) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
     digest = hashlib.sha256()
-    with os.fdopen(open_regular(file.path), "rb") as src, open(partial, "wb") as dst:
+    try:
+        source = open_regular(file.path)
+    except OSError as exc:  # gone, or replaced by a link or a FIFO, since it was found
+        raise ChangedWhileArchived(f"{file.name}: {exc.strerror or exc}") from exc
+    copied = 0
+    with os.fdopen(source, "rb") as src, open(partial, "wb") as dst:
         for chunk in iter(lambda: src.read(CHUNK), b""):
+            copied += len(chunk)
+            if copied > file.size:  # it grew: never copy more than was found
+                break
             digest.update(chunk)
             dst.write(chunk)
         dst.flush()
         os.fsync(dst.fileno())
-    if digest.hexdigest() != file.sha256:
+    if copied > file.size or digest.hexdigest() != file.sha256:
         partial.unlink()
         raise ChangedWhileArchived(f"{file.name} changed while being archived")
     os.replace(partial, target)

@@ -261,6 +261,94 @@ def write_district_units(r: Return, path: Path) -> Path:
     return path
 
 
+MONEY = ("charter_capital", "total_capital", "revenue", "profit")
+# money unit -> (header text, value written from the amount in triệu đồng)
+MONEY_WAYS = {
+    "tỷ đồng": lambda v: _vi(v / 1000),
+    "đồng": lambda v: int(v * 1_000_000),
+    "nghìn đồng": lambda v: _vi_grouped(v * 1000),
+    "triệu đồng": lambda v: _vi_grouped(v),
+    "tr.đ": lambda v: float(v),
+}
+INCOME_WAYS = {
+    "nghìn đồng/người/tháng": lambda v: int(v * 1000 / 12),
+    "đồng/người/tháng": lambda v: int(v * 1_000_000 / 12),
+    "triệu đồng/người/năm": lambda v: _vi(v),
+    "Triệu đồng/LĐ/năm": lambda v: float(v),
+}
+YES_NO_WAYS = {"Có/Không": ("Có", "Không"), "C/K": ("C", "K"), "1/0": (1, 0),
+               "TRUE/FALSE": (True, False), "x": ("x", None), "✓": ("✓", None)}
+
+
+def _vi_grouped(number: Fraction) -> str:
+    """'1.234.567,5': dots between thousands, a decimal comma."""
+    text = _vi(number)
+    whole, _, decimals = text.lstrip("-").partition(",")
+    grouped = f"{int(whole):,}".replace(",", ".")
+    return ("-" if text.startswith("-") else "") + grouped + ("," + decimals if decimals else "")
+
+
+def write_many_ways(r: Return, path: Path) -> Path:
+    """The same return, each column written one of the ways districts write it (chosen by
+    a seed of the return's own): money in tỷ, nghìn, triệu or đồng, as numbers or text with
+    Vietnamese separators, its unit in the header, in a units row or in one 'Đơn vị tính'
+    line above the table; incomes per month or per year; yes/no in any usual spelling, or
+    ticked with marks where the return has no missing answer."""
+    rng = np.random.default_rng(int(r.district) * 100 + int(r.period.code[-1]) + len(r.coops))
+    write_template_units(r, path)
+    book = load_workbook(path)
+    sheet = book["DS_HTX"]
+    col = {f.name: i + 1 for i, f in enumerate(ROSTER.fields)}
+    rows = range(FIRST_DATA_ROW, FIRST_DATA_ROW + len(r.coops))
+    where = ["header", "units row", "line above"][rng.integers(3)]
+    one_unit = list(MONEY_WAYS)[rng.integers(len(MONEY_WAYS))]
+
+    def put(name, unit, convert, unit_at):
+        if unit_at == "header":
+            sheet.cell(HEADER_ROW, col[name]).value = f"{ROSTER.field(name).header} ({unit})"
+        elif unit_at == "units row":
+            sheet.cell(HEADER_ROW, col[name]).value = ROSTER.field(name).header
+            sheet.cell(HEADER_ROW + 1, col[name]).value = unit
+        else:
+            sheet.cell(HEADER_ROW, col[name]).value = ROSTER.field(name).header
+        values = [None if c[name] is None else convert(c[name]) for c in r.coops]
+        texts = [v for v in values if isinstance(v, str)]
+        if texts and not any(_decided(t) or "." in t for t in texts):
+            values = [None if c[name] is None else float(c[name] * MONEY_FACTOR.get(unit, 1))
+                      for c in r.coops]  # no cell would show the column's decimal mark
+        for row, value in zip(rows, values):
+            cell = sheet.cell(row, col[name])
+            cell.value = value
+            if isinstance(value, str):
+                cell.number_format, cell.data_type = "@", "s"
+
+    for name in MONEY:
+        unit = one_unit if where == "line above" else list(MONEY_WAYS)[rng.integers(5)]
+        put(name, unit, MONEY_WAYS[unit], where)
+    if where == "line above":
+        sheet.cell(2, 12).value = f"Đơn vị tính: {one_unit}"
+    for name in ("income_per_worker", "income_per_member"):
+        unit = list(INCOME_WAYS)[rng.integers(len(INCOME_WAYS))]
+        put(name, unit, INCOME_WAYS[unit], "units row" if where == "units row" else "header")
+    if where != "units row":
+        for c in range(1, len(ROSTER.fields) + 1):  # the template's column numbers stay
+            if sheet.cell(HEADER_ROW + 1, c).value is None:
+                sheet.cell(HEADER_ROW + 1, c).value = f"({c})"
+    for name in ("high_tech", "value_chain"):
+        ticked = any(c[name] for c in r.coops)  # a column of blanks only says nothing
+        ways = [w for w in YES_NO_WAYS
+                if (r.marks and ticked) or YES_NO_WAYS[w][1] is not None]
+        yes, no = YES_NO_WAYS[ways[rng.integers(len(ways))]]
+        for row, coop in zip(rows, r.coops):
+            sheet.cell(row, col[name]).value = None if coop[name] is None else \
+                (yes if coop[name] else no)
+    book.save(path)
+    return path
+
+
+MONEY_FACTOR = {"tỷ đồng": Fraction(1, 1000), "đồng": 1_000_000, "nghìn đồng": 1000}
+
+
 def _decided(text: str) -> bool:
     from transforms.cells import decimal_mark
     return decimal_mark(text) == ","
@@ -343,6 +431,11 @@ def district_run(province, tmp_path_factory):
     return consolidate(tmp_path_factory.mktemp("district"), province, write_district_units)
 
 
+@pytest.fixture(scope="module")
+def many_ways_run(province, tmp_path_factory):
+    return consolidate(tmp_path_factory.mktemp("many"), province, write_many_ways)
+
+
 # --- what the spec says --------------------------------------------------------------------
 
 def test_the_province_holds_the_cases_the_spec_names(province):
@@ -356,9 +449,10 @@ def test_the_province_holds_the_cases_the_spec_names(province):
     assert sum(_has_error(r) for r in province.runs[1]) == 1
 
 
-def test_district_units_consolidate_to_exactly_the_template_units_figures(template_run,
-                                                                         district_run):
-    want, got = marts(template_run), marts(district_run)
+@pytest.mark.parametrize("which", ["district_run", "many_ways_run"])
+def test_district_units_consolidate_to_exactly_the_template_units_figures(template_run, which,
+                                                                         request):
+    want, got = marts(template_run), marts(request.getfixturevalue(which))
     for table in MARTS:
         assert len(got[table]) > 100
         pd.testing.assert_frame_equal(got[table], want[table], check_exact=True, obj=table)
@@ -374,7 +468,7 @@ def test_the_district_units_were_really_written_otherwise(province, tmp_path):
     assert marks <= {"x", None} and "x" in marks
 
 
-@pytest.mark.parametrize("which", ["template_run", "district_run"])
+@pytest.mark.parametrize("which", ["template_run", "district_run", "many_ways_run"])
 def test_every_figure_equals_the_catalogue_computed_from_the_rosters(province, which, request):
     warehouse = request.getfixturevalue(which)
     published = marts(warehouse)

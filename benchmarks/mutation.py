@@ -384,8 +384,10 @@ def run_tests(root: Path, tests: tuple[str, ...]) -> tuple[bool, float, str]:
     their own process group, ended whole on a timeout or an interrupt."""
     env = {**os.environ, "PYTHONPATH": str(root), "PYTHONDONTWRITEBYTECODE": "1"}
     start = time.monotonic()
+    basetemp = root.parent / f"{root.name}-pytest"  # apart from other runs' temporary files
     with subprocess.Popen([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
-                           *tests], cwd=root, env=env, stdout=subprocess.PIPE,
+                           f"--basetemp={basetemp}", *tests], cwd=root, env=env,
+                          stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True, start_new_session=True) as proc:
         try:
             out, _ = proc.communicate(timeout=TIMEOUT)
@@ -396,6 +398,7 @@ def run_tests(root: Path, tests: tuple[str, ...]) -> tuple[bool, float, str]:
                 return False, time.monotonic() - start, "timed out"
             raise
     tail = "\n".join(out.strip().splitlines()[-3:])
+    shutil.rmtree(basetemp, onerror=lambda *_: None)
     return proc.returncode == 0, time.monotonic() - start, tail
 
 

@@ -110,13 +110,17 @@ def column_reading(values: Iterable[object], where: Callable[[int], str] | None 
     """What a column's cells say about how to read its uncertain ones: the decimal mark
     its unambiguous text numbers agree on (the first such cell decides), and, for a yes/no
     column whose non-blank cells are all marks (x, ✓, …), that a blank means no."""
-    first: dict[str, str] = {}
     values = list(values)
+    if marks is not None:
+        return Reading(blank=False if marks_only(values, marks) else None)
+    first: dict[str, str] = {}
     for i, v in enumerate(values):
+        if type(v) is not str or ("," not in v and "." not in v):
+            continue  # numbers, and text without a separator, show no mark
         mark = decimal_mark(v)
         if mark is not None and mark not in first:
-            first[mark] = f"{where(i) if where else i} ({str(v).strip()})"
-    blank = False if marks is not None and marks_only(values, marks) else None
+            first[mark] = f"{where(i) if where else i} ({v.strip()})"
+    blank = None
     if len(first) == 2:
         return Reading(None, (first[COMMA], first[DOT]), True, blank)
     mark = next(iter(first), None)

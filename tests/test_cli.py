@@ -139,3 +139,11 @@ def test_help_is_vietnamese_first_within_100_columns(tmp_path):
         assert "tuỳ chọn (options)" in result.stdout, args
     top = htx("--help", cwd=tmp_path).stdout
     assert "Tổng hợp báo cáo kinh tế tập thể" in top and "tạo báo cáo mẫu" in top
+
+
+def test_times_are_shown_in_vietnam_time():
+    from warehouse.summary import vietnam_time
+
+    assert vietnam_time("2026-01-01T17:30:00+00:00") == "02/01/2026 00:30"
+    assert vietnam_time("2026-01-01T17:30:00+07:00") == "01/01/2026 17:30"
+    assert vietnam_time(None) == ""

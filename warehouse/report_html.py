@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from transforms.failures import vi_number
+from warehouse.summary import vietnam_time
 
 DISTRICT_CHARTS = ("HTX_TOTAL", "REVENUE_PER_HTX")
 STATUS_LABELS = {"accepted": "chấp nhận", "rejected": "từ chối", "missing": "chưa nộp",
@@ -99,14 +100,15 @@ def _label(vi: str, en: str) -> str:
 
 
 def _when(text: str | None, with_time: bool = True) -> str:
-    """An ISO timestamp as dd/mm/yyyy [hh:mm]; what cannot be read is shown as it is."""
+    """An ISO timestamp as dd/mm/yyyy [hh:mm], times in Asia/Ho_Chi_Minh; what cannot be
+    read is shown as it is."""
     if text is None:
         return "—"
     try:
         moment = datetime.fromisoformat(str(text))
     except ValueError:
         return _esc(text)
-    return moment.strftime("%d/%m/%Y %H:%M" if with_time else "%d/%m/%Y")
+    return vietnam_time(moment) if with_time else moment.strftime("%d/%m/%Y")
 
 
 def _badge(status: str | None) -> str:

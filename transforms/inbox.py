@@ -148,7 +148,7 @@ def _refused(inbox: Path, path: Path, st: os.stat_result, rule: str, size: int,
 
 def _received(file: IncomingFile, now: dt.datetime,
               not_before: dt.datetime | None) -> IncomingFile:
-    at = min(file.received_at, now)
+    at = min(_like(file.received_at, now), now)
     if not_before is not None:
         at = max(at, _like(not_before, at))
     return replace(file, received_at=at)

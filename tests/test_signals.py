@@ -14,6 +14,7 @@ import queue
 import shutil
 import signal
 import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -30,6 +31,7 @@ from flows.stopping import descendants
 from transforms.demo_province import write_demo_returns
 from transforms.periods import period_from_code
 
+ROOT = Path(__file__).resolve().parent.parent
 YEARS = range(2019, 2024)  # 5 periods x 12 districts = 60 returns
 STOPPED_WITHIN = 5.0  # seconds
 TABLES = ["raw.submissions", "core.coop_returns", "core.union_returns", "mart.completeness",
@@ -170,3 +172,30 @@ def test_a_signal_stops_the_run_within_seconds_leaving_nothing_behind(
 
     steps.consolidate(settings(tmp_path), str(uuid.uuid4()))
     assert_same(without_run_times(snapshot(tmp_path / "w.duckdb", TABLES)), uninterrupted)
+
+
+BUSY = """
+import subprocess, duckdb
+from flows.stopping import stopping_on_signals
+with stopping_on_signals("test"):
+    child = subprocess.Popen(["sleep", "300"])
+    print(child.pid, flush=True)
+    duckdb.sql("SELECT sum(hash(range)) FROM range(100000000000)").fetchall()  # minutes
+"""
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_signal_is_taken_even_while_a_long_query_holds_the_main_thread(signum):
+    """Python runs no handler in the main thread until a database call returns; the run
+    still stops at once, and its children with it."""
+    process = subprocess.Popen([sys.executable, "-c", BUSY], cwd=ROOT, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    child = int(process.stdout.readline())
+    time.sleep(1)  # inside the query
+    sent = time.monotonic()
+    process.send_signal(signum)
+    code = process.wait(timeout=60)
+    assert time.monotonic() - sent <= STOPPED_WITHIN
+    assert code == 128 + signum
+    assert not _running(Path(f"/proc/{child}"))
+    assert f"stopped by {signum.name}" in process.stderr.read()

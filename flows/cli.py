@@ -241,9 +241,6 @@ def _run_flow(inbox: Path | None, warehouse: Path | None, reports: Path | None) 
     from flows.stopping import stopping_on_signals
 
     with stopping_on_signals():  # SIGTERM, SIGINT: every child ended, exit within seconds
-        from flows.stopping import stopping_on_signals
-
-    with stopping_on_signals():  # SIGTERM, SIGINT: every child ended, exit within seconds
         return nightly_consolidation(inbox=inbox, warehouse=warehouse, reports=reports)
 
 
@@ -274,6 +271,13 @@ def _one_line_console_logs() -> None:
             if isinstance(handler, logging.StreamHandler) and \
                     not isinstance(handler.formatter, _OneLine):
                 handler.setFormatter(_OneLine(handler.formatter))
+                handler.addFilter(_not_a_run_error)
+
+
+def _not_a_run_error(record: logging.LogRecord) -> bool:
+    """A flow or task run's error is left to `main`, which says it once, in one line."""
+    return not (record.levelno >= logging.ERROR
+                and record.name.startswith(("prefect.flow_runs", "prefect.task_runs")))
 
 
 def _check_inputs(**paths: Path | None) -> None:

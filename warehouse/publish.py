@@ -38,7 +38,9 @@ def run_lock(published: Path):
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
-            raise RuntimeError(f"another run is already working on {published}") from exc
+            raise RuntimeError(f"một lần chạy khác đang làm việc với {published}, hãy chờ nó "
+                               f"xong rồi chạy lại / another run is already working on "
+                               f"{published}: wait for it to finish") from exc
         yield
 
 

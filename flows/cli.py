@@ -331,7 +331,8 @@ def cmd_demo_data(args) -> int:
     from transforms.demo_province import write_demo_returns
 
     written = write_demo_returns(args.out, args.period, args.seed)
-    print(f"wrote {len(written)} returns and manifest.json to {args.out}")
+    print(f"Đã ghi {len(written)} báo cáo mẫu và manifest.json vào {args.out} "
+          f"(wrote {len(written)} returns and manifest.json)")
     return 0
 
 
@@ -343,11 +344,12 @@ def cmd_template(args) -> int:
     units = load_reporting_units(load_settings().reporting_units)
     match = units[units["code"] == args.district]
     if match.empty:
-        print(f"htx template: không có đơn vị mã {args.district} / unknown unit code",
+        print(f"htx template: không có đơn vị mã {terminal_text(args.district, True)} / "
+              "unknown unit code",
               file=sys.stderr)
         return 2
     path = write_template(args.output, args.district, match["name"].iloc[0], args.period)
-    print(f"wrote {path}")
+    print(f"Đã ghi mẫu báo cáo (wrote the blank return): {path}")
     return 0
 
 
@@ -362,7 +364,8 @@ def cmd_targets_template(args) -> int:
     unit = args.unit or units.loc[units["parent_code"].isna(), "code"].iloc[0]
     current = read_targets(settings.targets or TARGETS_CSV)
     path = write_targets(args.output, target_lines(args.period.code, unit, current))
-    print(f"wrote {path}: set HTX_TARGETS={path} (or targets in htx.toml) to use it")
+    print(f"Đã ghi bảng chỉ tiêu (wrote the targets workbook): {path}; để dùng, đặt "
+          f"HTX_TARGETS={path} hoặc targets trong htx.toml (set it to use it)")
     return 0
 
 

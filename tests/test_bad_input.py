@@ -160,3 +160,13 @@ def test_restore_without_a_previous_warehouse_says_so(tmp_path):
     result = htx("restore", cwd=tmp_path)
     assert_one_line(result, "previous")
     assert not (tmp_path / "data").exists()
+
+
+def test_a_run_while_another_holds_the_warehouse_is_one_line(tmp_path):
+    from warehouse.publish import run_lock
+
+    (tmp_path / "data" / "inbox").mkdir(parents=True)
+    with run_lock(tmp_path / "data" / "warehouse.duckdb"):
+        result = htx("run", cwd=tmp_path)
+    assert_one_line(result, "another run is already working", "một lần chạy khác")
+    assert not (tmp_path / "data" / "warehouse.duckdb").exists()

@@ -49,6 +49,27 @@ def test_an_unknown_indicator_code_is_refused_naming_its_row(tmp_path):
         read_targets(path)
 
 
+@pytest.mark.parametrize("text, says", [
+    ("period,unit_code,indicator_code,target,source\n2023,14,HTX_TOTAL,chín trăm,KH\n",
+     "dòng 2: chỉ tiêu 'chín trăm' không phải là số"),
+    ("period,target\n2023,900\n", "thiếu cột unit_code, indicator_code, source"),
+    ("", "không đọc được tệp chỉ tiêu"),
+])
+def test_a_targets_csv_that_cannot_be_used_is_refused_saying_what_to_fix(tmp_path, text, says):
+    path = tmp_path / "t.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(TargetsError, match=says):
+        read_targets(path)
+
+
+def test_a_targets_csv_keeps_blank_targets_out_and_reads_decimals(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("period,unit_code,indicator_code,target,source\n"
+                    "2023,14,HTX_TOTAL,,\n2023,14,REVENUE_PER_HTX,3000.5,KH\n", encoding="utf-8")
+    t = read_targets(path)
+    assert t[["indicator_code", "target"]].values.tolist() == [["REVENUE_PER_HTX", 3000.5]]
+
+
 def test_a_run_uses_the_targets_file_the_settings_name(tmp_path):
     path = tmp_path / "t.csv"
     pd.DataFrame([{"period": "2023", "unit_code": "14", "indicator_code": "HTX_TOTAL",

@@ -16,6 +16,7 @@ from prefect.schedules import Cron
 
 from flows import steps
 from flows.settings import load_settings
+from warehouse.escape import terminal_text
 
 DEPLOYMENT = "nightly"
 SCHEDULE = Cron("0 1 * * *", timezone="Asia/Ho_Chi_Minh")  # 01:00 every night, Vietnam time
@@ -33,11 +34,14 @@ def as_task(step):
 
 @task(name="publish_artifacts", cache_policy=NO_CACHE)
 def publish_artifacts(summary: dict) -> None:
-    """The run summary and its table of failures, shown in the Prefect UI for the run."""
+    """The run summary and its table of failures, shown in the Prefect UI for the run (the
+    summary's markdown has every text from data escaped; the table's cells are plain text,
+    without control characters)."""
     create_markdown_artifact(Path(summary["report_folder"], "summary.md").read_text("utf-8"),
                              key="htx-run-summary", description="Tổng hợp lần chạy")
-    failures = [{k: f[k] for k in ("file_name", "cell", "rule_code", "severity", "message_vi",
-                                   "failure_id", "waived")} for f in summary["failures"]]
+    failures = [{k: terminal_text(f[k], one_line=True) if isinstance(f[k], str) else f[k]
+                 for k in ("file_name", "cell", "rule_code", "severity", "message_vi",
+                           "failure_id", "waived")} for f in summary["failures"]]
     create_table_artifact(failures or [{"message_vi": "Không có lỗi"}],
                           key="htx-validation-failures", description="Lỗi và cảnh báo")
 

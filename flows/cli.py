@@ -386,6 +386,7 @@ def cmd_serve(args) -> int:
               "  export PREFECT_API_URL=http://127.0.0.1:4200/api\n  htx serve",
               file=sys.stderr)
         return 1
+    _check_inputs()  # the served runs' settings: said now, in one line, not at 01:00
     log = logging.getLogger("htx")
     log.addHandler(Progress())
     log.setLevel(logging.INFO)

@@ -75,10 +75,11 @@ def test_a_bad_setting_or_reference_file_stops_a_run_in_one_line_changing_nothin
     assert snapshot(tmp_path) == before and not (tmp_path / "data").exists()
 
 
-@pytest.mark.parametrize("command", ["review", "indicators", "waive"])
-def test_a_bad_setting_stops_the_steward_commands_in_one_line(tmp_path, command):
-    assert_one_line(htx(*COMMANDS[command], cwd=tmp_path, HTX_DEADLINE_DAYS="abc"),
-                    "HTX_DEADLINE_DAYS")
+@pytest.mark.parametrize("command", ["review", "indicators", "waive", "serve"])
+def test_a_bad_setting_stops_the_steward_commands_and_serve_in_one_line(tmp_path, command):
+    result = htx(*COMMANDS.get(command, (command,)), cwd=tmp_path, HTX_DEADLINE_DAYS="abc",
+                 PREFECT_API_URL="http://127.0.0.1:9/api")  # serve: said before serving
+    assert_one_line(result, "HTX_DEADLINE_DAYS")
     assert not (tmp_path / "data").exists()
 
 

@@ -58,6 +58,7 @@ class Term:
     # Extra attributes a vocabulary may need (e.g. the Tong_hop label of a sector).
     totals_label: str | None = None
     operating: bool | None = None
+    dissolved: bool = False  # statuses: no longer counted among the cooperatives
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,8 @@ from dataclasses import field as dataclass_field
 
 import pandas as pd
 
+from contracts.vocabularies import OPERATING
+
 Severity = str  # "error" | "warning"
 
 # Law on Cooperatives: a cooperative needs at least this many members.
@@ -73,7 +75,7 @@ class Rule:
 
 
 def _operating(df: pd.DataFrame) -> pd.Series:
-    return df["status"].isin(["HD", "TL"])
+    return df["status"].isin(OPERATING)
 
 
 RULES: tuple[Rule, ...] = (

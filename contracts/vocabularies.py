@@ -32,10 +32,13 @@ STATUSES = Vocabulary(
              operating=True),
         Term("NG", "Tạm ngừng hoạt động", "Suspended", ("Tạm ngừng", "Ngừng hoạt động"),
              operating=False),
-        Term("GT", "Giải thể", "Dissolved in the period", ("Đã giải thể",), operating=False),
+        Term("GT", "Giải thể", "Dissolved in the period", ("Đã giải thể",), operating=False,
+             dissolved=True),
     ),
     "Operating status of a cooperative or union.",
 )
+OPERATING = tuple(t.code for t in STATUSES.terms if t.operating)  # HD, TL
+NOT_DISSOLVED = tuple(t.code for t in STATUSES.terms if not t.dissolved)  # HD, TL, NG
 
 YES_MARKS = ("x", "✓", "✔", "×", "v", "☑")  # ticks meaning yes
 YES_NO = Vocabulary(

@@ -6,37 +6,11 @@ INSERT INTO core.submission_indicators
 WITH new_files AS (
     SELECT file_hash FROM incoming_submissions
 ),
-coop_measures AS (
-    SELECT
-        'coops' AS source, r.file_hash, r.source_row AS row_id, r.sector, r.status,
-        1.0 AS one,
-        r.members::DOUBLE AS members,
-        r.workers::DOUBLE AS workers,
-        r.charter_capital,
-        r.total_capital,
-        r.revenue,
-        r.profit,
-        r.income_per_worker * r.workers AS income_x_workers,
-        r.income_per_member * r.members AS income_x_members,
-        r.managers::DOUBLE AS managers,
-        r.managers_trained::DOUBLE AS managers_trained,
-        r.high_tech::INTEGER::DOUBLE AS high_tech,
-        r.value_chain::INTEGER::DOUBLE AS value_chain,
-        r.ocop_products::DOUBLE AS ocop_products
-    FROM raw.coop_rows AS r
-    SEMI JOIN new_files USING (file_hash)
+coop_measures AS (  -- schema/40_measures.sql, generated from the catalogue
+    SELECT * FROM coops_measures() SEMI JOIN new_files USING (file_hash)
 ),
 union_measures AS (
-    SELECT
-        'unions' AS source, u.file_hash, u.source_row AS row_id, NULL::VARCHAR AS sector,
-        u.status,
-        1.0 AS one,
-        u.member_coops::DOUBLE AS member_coops,
-        u.workers::DOUBLE AS workers,
-        u.revenue,
-        u.profit
-    FROM raw.union_rows AS u
-    SEMI JOIN new_files USING (file_hash)
+    SELECT * FROM unions_measures() SEMI JOIN new_files USING (file_hash)
 ),
 facts AS (
     SELECT * FROM coop_measures UNPIVOT INCLUDE NULLS (

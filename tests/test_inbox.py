@@ -57,8 +57,8 @@ from pathlib import Path  # noqa: E402
 
 import duckdb  # noqa: E402
 import pytest  # noqa: E402
-from openpyxl import load_workbook  # noqa: E402
 
+from conftest import run_htx  # noqa: E402
 from flows import steps  # noqa: E402
 from flows.settings import Settings, load_settings  # noqa: E402
 from transforms import inbox as inbox_module  # noqa: E402
@@ -318,3 +318,20 @@ def test_folders_however_deep_are_scanned(tmp_path):
     finally:
         sys.setrecursionlimit(limit)
     assert [f.name for f in found] == ["r.xlsx"]
+
+
+def test_htx_run_takes_an_odd_name_and_a_link_and_publishes(tmp_path, returns):
+    """The real command, through Prefect (which records every task's arguments): a name
+    that is not UTF-8 and a link to /etc/passwd are each a line of the summary, exit 0."""
+    odd = os.fsdecode("B\u00e1o c\u00e1o".encode("cp1258") + b".xlsx")
+    deliver(tmp_path, returns["116"], returns["118"], names=[None, odd])
+    os.symlink("/etc/passwd", tmp_path / "inbox" / "passwd.xlsx")
+
+    done = run_htx("run", "--inbox", "inbox", "--warehouse", "w.duckdb", "--reports",
+                   "reports", cwd=tmp_path)
+
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+    assert "B\ufffdo c\ufffdo.xlsx" in done.stdout and "FILE_LINK" in done.stdout
+    assert sorted(os.listdir(tmp_path / "inbox")) == ["passwd.xlsx"]
+    assert b"root:" not in b"".join(archived_bytes(tmp_path))

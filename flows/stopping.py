@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
-GRACE_SECONDS = 2.0  # children asked to end get this long before they are killed
+GRACE_SECONDS = 0.5  # children asked to end get this long before they are killed
 
 
 @contextmanager

@@ -57,7 +57,8 @@ class Mutant:
 
 SAFETY = "tests/test_warehouse_safety.py::"
 INDICATORS = ("tests/test_indicator_sql.py",)
-READ = ("tests/test_cells.py", "tests/test_reader.py", "tests/test_real_returns.py", "-k",
+READ = ("tests/test_cells.py", "tests/test_decimal_conflicts.py", "tests/test_cell_units.py",
+        "tests/test_reader.py", "tests/test_real_returns.py", "-k",
         "not htx_run")  # every fixture read, without the slow end-to-end run
 BOUNDARIES = ("tests/test_rule_boundaries.py",)
 

@@ -26,7 +26,7 @@ CITY_ROWS = [  # district 116
     ("NN", "TL", 8, 4, 500, 200, 1000, -100, 70, N, 3, 2, False, True, 0),
     ("TM", "NG", 6, 3, 300, 100, N, N, 40, 30, 2, N, True, False, N),
     ("TM", "GT", 20, 10, 900, 300, 5000, 500, 60, 60, 5, 3, True, True, 1),
-    ("TH", "HD", 7, N, 200, 100, 800, 80, N, 50, 3, 0, N, False, 1),
+    ("TH", "HD", 7, N, 200, 100, 800, 80, N, 50, 3, 0, N, True, 1),  # in a chain, not NN
 ]
 MAI_SON_ROWS = [  # district 125
     ("CN", "HD", 5, 10, 100, 50, 100, 10, 30, 20, 2, 2, False, False, 0),
@@ -117,7 +117,7 @@ CITY_EXPECTED = {
     "MANAGERS_TRAINED": 1 + 2 + 0,
     "MANAGERS_TRAINED_PCT": 100 * (1 + 2 + 0) / (4 + 3 + 3),  # rows with both present
     "HTX_HIGH_TECH": 1,
-    "HTX_AG_VALUE_CHAIN": 2,
+    "HTX_AG_VALUE_CHAIN": 2,  # NN only: the TH cooperative's chain does not count
     "OCOP_PRODUCTS": 2 + 0 + 1,
     "UNIONS_TOTAL": 2,
     "UNIONS_NEW": 1,

@@ -97,3 +97,15 @@ def test_a_waiver_waives_only_the_failure_it_names(con):
 def test_the_core_roster_holds_the_versions_in_force_only(con):
     rows = con.execute("SELECT district_code, name FROM core.coop_returns").fetchall()
     assert sorted(rows) == [("116", "HTX a2"), ("118", "HTX c1"), ("125", "HTX b1")]
+
+
+def test_only_districts_with_an_accepted_return_have_figures(con):
+    """Every catalogue indicator for each district with an accepted return; a district whose
+    every version was rejected has only the reporting-unit indicators (it reported late or
+    wrongly, and that counts)."""
+    rows = con.execute("SELECT DISTINCT district_code, indicator_code = 'REPORTING_RATE' OR "
+                       "indicator_code = 'TIMELY_RATE' AS about_reporting "
+                       "FROM mart.district_indicators WHERE district_code IN "
+                       "('116', '118', '119', '125')").fetchall()
+    assert sorted(rows) == [("116", False), ("116", True), ("118", False), ("118", True),
+                            ("119", True), ("125", False), ("125", True)]

@@ -80,6 +80,7 @@ FEEDBACK = ("tests/test_feedback.py",)
 TEMPLATE = ("tests/test_template.py",)
 
 LOAD = "warehouse/sql/load/submission_indicators.sql"
+MEASURES = "warehouse/sql/schema/40_measures.sql"  # generated from contracts/ by codegen
 DISTRICT = "warehouse/sql/models/40_mart_district_indicators.sql"
 PROVINCE = "warehouse/sql/models/50_mart_province_indicators.sql"
 COMPLETENESS = "warehouse/sql/models/30_mart_completeness.sql"
@@ -87,10 +88,9 @@ STATUS_SQL = "warehouse/sql/models/10_submission_status.sql"
 
 
 def _coalesce(measure: str, expression: str, rest: str) -> Mutant:
-    """A missing measure read as zero in the indicator load."""
-    named = rest if rest.startswith(" AS ") else f" AS {expression.split('.')[1]}{rest}"
-    return Mutant(f"SQL_COALESCE_{measure.upper()}", LOAD, expression + rest,
-                  f"coalesce({expression}, 0){named}", f"a missing {measure} counted as zero",
+    """A missing measure read as zero where the measures are computed per row."""
+    return Mutant(f"SQL_COALESCE_{measure.upper()}", MEASURES, expression + rest,
+                  f"coalesce({expression}, 0){rest}", f"a missing {measure} counted as zero",
                   INDICATORS)
 
 
@@ -98,22 +98,22 @@ MUTANTS: tuple[Mutant, ...] = (
     # --- indicator SQL: missing is not zero ----------------------------------------------------
     *(_coalesce(*m) for m in (
         ("members", "r.members::DOUBLE", " AS members"),
-        ("workers", "r.workers::DOUBLE", " AS workers"),
-        ("charter_capital", "r.charter_capital", ","),
-        ("total_capital", "r.total_capital", ","),
-        ("revenue", "r.revenue", ","),
-        ("profit", "r.profit", ","),
+        ("workers", "r.workers::DOUBLE", " AS workers,\n    r.total_capital"),
+        ("charter_capital", "r.charter_capital", " AS charter_capital"),
+        ("total_capital", "r.total_capital", " AS total_capital"),
+        ("revenue", "r.revenue", " AS revenue,\n    r.profit AS profit,"),
+        ("profit", "r.profit", " AS profit,"),
         ("income_per_worker", "r.income_per_worker * r.workers", " AS income_x_workers"),
         ("income_per_member", "r.income_per_member * r.members", " AS income_x_members"),
-        ("managers", "r.managers::DOUBLE", " AS managers"),
+        ("managers", "r.managers::DOUBLE", " AS managers,"),
         ("managers_trained", "r.managers_trained::DOUBLE", " AS managers_trained"),
         ("high_tech", "r.high_tech::INTEGER::DOUBLE", " AS high_tech"),
         ("value_chain", "r.value_chain::INTEGER::DOUBLE", " AS value_chain"),
         ("ocop_products", "r.ocop_products::DOUBLE", " AS ocop_products"),
-        ("union_member_coops", "u.member_coops::DOUBLE", " AS member_coops"),
-        ("union_workers", "u.workers::DOUBLE", " AS workers"),
-        ("union_revenue", "u.revenue", ","),
-        ("union_profit", "u.profit", "\n"),
+        ("union_member_coops", "r.member_coops::DOUBLE", " AS member_coops"),
+        ("union_workers", "r.workers::DOUBLE", " AS workers,\n    r.revenue"),
+        ("union_revenue", "r.revenue", " AS revenue,\n    r.profit AS profit\n"),
+        ("union_profit", "r.profit", " AS profit\n"),
     )),
     Mutant("SQL_INCLUDED_IGNORES_DENOMINATOR", LOAD,
            "n.value IS NOT NULL AND (i.denominator IS NULL OR d.value IS NOT NULL) AS included",
@@ -181,15 +181,16 @@ MUTANTS: tuple[Mutant, ...] = (
            "superseded versions kept in the core roster",
            STATUS),
     # --- the indicator catalogue -------------------------------------------------------------
-    Mutant("CATALOGUE_OPERATING_WITH_NG", "contracts/indicators.py",
-           'OPERATING = ("HD", "TL")', 'OPERATING = ("HD", "TL", "NG")',
+    Mutant("CATALOGUE_OPERATING_WITH_NG", "contracts/vocabularies.py",
+           '("Tạm ngừng", "Ngừng hoạt động"),\n             operating=False)',
+           '("Tạm ngừng", "Ngừng hoạt động"),\n             operating=True)',
            "suspended (NG) cooperatives counted as operating", INDICATORS),
-    Mutant("CATALOGUE_NOT_DISSOLVED_WITH_GT", "contracts/indicators.py",
-           'NOT_DISSOLVED = ("HD", "TL", "NG")', 'NOT_DISSOLVED = ("HD", "TL", "NG", "GT")',
+    Mutant("CATALOGUE_NOT_DISSOLVED_WITH_GT", "contracts/vocabularies.py",
+           "NOT_DISSOLVED = tuple(t.code for t in STATUSES.terms if not t.dissolved)",
+           "NOT_DISSOLVED = tuple(t.code for t in STATUSES.terms)",
            "dissolved cooperatives counted in the totals", INDICATORS),
     Mutant("CATALOGUE_WEIGHTED_TURNED_PLAIN", "contracts/indicators.py",
-           '"triệu đồng/người/năm", "coops", "income_x_workers",',
-           '"triệu đồng/người/năm", "coops", "income_per_worker",',
+           '"coops", "income_x_workers",', '"coops", "income_per_worker",',
            "income per worker as a plain sum of incomes, not weighted by workers", INDICATORS),
     Mutant("CATALOGUE_PCT_SCALE", "contracts/indicators.py",
            'denominator="managers", statuses=NOT_DISSOLVED, scale=100.0',

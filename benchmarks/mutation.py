@@ -60,13 +60,13 @@ INDICATORS = ("tests/test_indicator_sql.py",)
 READ = ("tests/test_cells.py", "tests/test_decimal_conflicts.py", "tests/test_cell_units.py",
         "tests/test_reader.py", "tests/test_real_returns.py", "-k",
         "not htx_run")  # every fixture read, without the slow end-to-end run
-BOUNDARIES = ("tests/test_rule_boundaries.py",)
+BOUNDARIES = ("tests/test_rule_boundaries.py", "tests/test_warehouse_checks.py")
 
 
 def rules(*scenarios: str) -> tuple[str, ...]:
-    """The row-rule boundaries and the end-to-end scenarios of tests/test_rules.py named."""
+    """The rules' boundaries and the end-to-end scenarios of tests/test_rules.py named."""
     return (*BOUNDARIES, "tests/test_rules.py", "-k", " or ".join(
-        ("boundar", "good_base", *scenarios)))
+        ("boundar", "warehouse_checks", "good_base", *scenarios)))
 
 STATUS = ("tests/test_status_model.py",
           SAFETY + "test_an_accepted_correction_supersedes_the_first_version",

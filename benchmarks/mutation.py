@@ -282,7 +282,9 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("VALIDATE_OPERAND_GUARD_DROPPED", "transforms/validate.py",
            "if not set(rule.operands) <= set(stacked.columns):",
            "if False:", "a row rule run on a sheet missing its operands",
-           rules("COLUMN_MISSING", "operand")),
+           rules("COLUMN_MISSING", "operand"),
+           left="equivalent: stack() always holds every stored field, so no operand is "
+                "ever missing as a column; the guard is defence only"),
     # --- status model ------------------------------------------------------------------------
     Mutant("STATUS_WARNINGS_REJECT", STATUS_SQL,
            "WHEN c.errors > 0 OR s.district_code IS NULL",

@@ -189,7 +189,9 @@ def _failure(exc: Exception) -> tuple[int, str]:
 def _is_connection_error(exc: BaseException) -> bool:
     import httpx
 
-    while exc is not None:
+    for _ in range(20):  # the chain of causes, never followed forever
+        if exc is None:
+            return False
         if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)):
             return True
         exc = exc.__cause__ or exc.__context__

@@ -63,19 +63,19 @@ def _check_size(con: duckdb.DuckDBPyConnection, path: Path) -> None:
 
 
 def _read(warehouse: Path | None, sql: str, district: str | None = None,
-          period: str | None = None, **params) -> pd.DataFrame:
+          period: str | None = None, known_rule: str | None = None, **params) -> pd.DataFrame:
     path = warehouse_path(warehouse)
     try:
         with db.connect(path, read_only=True) as con:
             _check_size(con, path)
-            _check_codes(con, district, period)
+            _check_codes(con, district, period, known_rule)
             return db.query(con, sql, district=district, period=period, **params)
     except duckdb.Error as exc:
         raise damaged(path, exc) from None
 
 
 def _check_codes(con: duckdb.DuckDBPyConnection, district: str | None,
-                 period: str | None) -> None:
+                 period: str | None, rule: str | None = None) -> None:
     if district is not None:
         units = db.query(con, "report/unit_names.sql")
         if district not in set(units["code"]):
@@ -88,12 +88,16 @@ def _check_codes(con: duckdb.DuckDBPyConnection, district: str | None,
             raise UnknownCode(f"kho dữ liệu chưa có báo cáo nào cho kỳ {period} (các kỳ có: "
                               f"{', '.join(known) or 'chưa có'}) / no returns for period "
                               f"{period} in the warehouse")
+    if rule is not None and rule not in set(db.query(con, "report/rule_codes.sql")["rule_code"]):
+        raise UnknownCode(f"không có quy tắc mã {terminal_text(rule, True)!r} / unknown rule "
+                          "code (xem / see docs/rules.md)")
 
 
 def failures(warehouse: Path | None, district: str | None, period, severity: str | None = None,
              rule: str | None = None) -> pd.DataFrame:
     frame = _read(warehouse, "report/review.sql", district=district,
-                  period=period.code if period else None, severity=severity, rule=rule)
+                  period=period.code if period else None, severity=severity, rule=rule,
+                  known_rule=rule)
     return frame.assign(waiver_state=[_waiver_state(w, r) for w, r in
                                       zip(frame["waived"], frame["waiver_recorded"])])
 

@@ -117,6 +117,9 @@ def test_unknown_district_and_period_codes_are_said_so(demo_folder, command):
     assert period.returncode == 2 and "2031" in period.stderr and "2023" in period.stderr
     text = run_htx(command, "--period", "năm hai nghìn", cwd=demo_folder)
     assert text.returncode == 2 and "Traceback" not in text.stderr
+    if command == "review":
+        rule = run_htx(command, "--rule", "TOTAL_MISMATH", cwd=demo_folder)
+        assert rule.returncode == 2 and "TOTAL_MISMATH" in rule.stderr
 
 
 def test_review_into_a_closed_pipe_prints_no_broken_pipe(demo_folder):

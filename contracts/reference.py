@@ -15,6 +15,10 @@ HERE = Path(__file__).parent
 REPORTING_UNITS_CSV = HERE / "reference" / "reporting_units.csv"
 TARGETS_CSV = HERE / "reference" / "targets.csv"
 
+# The reporting units' time zone: deadlines are days there, and times are shown in it
+# (stored as instants, TIMESTAMPTZ).
+TIME_ZONE = "Asia/Ho_Chi_Minh"
+
 # Words that name the kind of an administrative unit, dropped before matching names.
 UNIT_TYPE_WORDS = ("tỉnh", "thành phố", "tp.", "tp", "thị xã", "tx.", "tx", "huyện",
                    "quận", "xã", "phường", "thị trấn", "đặc khu")

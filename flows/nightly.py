@@ -14,12 +14,13 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 from prefect.schedules import Cron
 
+from contracts.reference import TIME_ZONE
 from flows import steps
 from flows.settings import load_settings
 from warehouse.escape import terminal_text
 
 DEPLOYMENT = "nightly"
-SCHEDULE = Cron("0 1 * * *", timezone="Asia/Ho_Chi_Minh")  # 01:00 every night, Vietnam time
+SCHEDULE = Cron("0 1 * * *", timezone=TIME_ZONE)  # 01:00 every night, Vietnam time
 RETRIED = {"prepare_warehouse", "find_returns", "archive_returns", "publish_warehouse",
            "clear_inbox", "write_run_summary", "write_feedback_workbooks", "publish_feedback",
            "record_outputs_written"}

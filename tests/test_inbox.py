@@ -281,7 +281,7 @@ def test_the_first_run_takes_a_files_own_time(tmp_path, returns):
     os.utime(sent, (stamp, stamp))
     steps.consolidate(settings(tmp_path), str(uuid.uuid4()))
     assert query(tmp_path, "SELECT received_at FROM raw.submissions") == \
-        [(dt.datetime(2024, 1, 10),)]
+        [(dt.datetime(2024, 1, 10).astimezone(),)]  # the same instant, with its zone
 
 
 def test_a_file_replaced_by_a_link_after_it_was_found_is_not_followed(tmp_path, returns):

@@ -162,7 +162,7 @@ def _like(moment: dt.datetime, other: dt.datetime) -> dt.datetime:
 
 
 def _mtime(st: os.stat_result) -> dt.datetime:
-    return dt.datetime.fromtimestamp(st.st_mtime)
+    return dt.datetime.fromtimestamp(st.st_mtime, dt.timezone.utc)
 
 
 def _megabytes(size: int) -> str:

@@ -61,13 +61,18 @@ def folder_digest(*folders: str) -> str:
 MEMORY_LIMIT = "512MB"
 
 
+def quoted(*parts: str) -> str:
+    """An identifier from the warehouse's own catalogue, quoted: "schema"."table"."""
+    return ".".join('"' + part.replace('"', '""') + '"' for part in parts)
+
+
 def read_every_table(con: duckdb.DuckDBPyConnection) -> None:
     """Read every column of every table once (DuckDB checks each block's checksum as it
     reads it): raises duckdb.Error when a block of the file is damaged."""
     tables = con.execute("SELECT schema_name, table_name FROM duckdb_tables() "
                          "WHERE NOT internal").fetchall()
     for schema, table in tables:
-        name = ".".join('"' + part.replace('"', '""') + '"' for part in (schema, table))
+        name = quoted(schema, table)
         con.execute(f"SELECT count(*), max(hash(COLUMNS(*))) FROM {name}").fetchall()
 
 

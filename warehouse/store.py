@@ -9,6 +9,7 @@ import duckdb
 import pandas as pd
 
 from contracts.indicators import INDICATORS
+from contracts.reference import TIME_ZONE
 from contracts.rules import CHANGE_CHECKS, RULES
 from contracts.vocabularies import SECTORS
 from transforms.periods import Period, period_from_code
@@ -27,6 +28,11 @@ TOTALS_TOLERANCE = 0.5  # a declared figure rounded to a whole unit still agrees
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     db.run_folder(con, "schema")
+    for schema, table, column in db.query(con, "builds/naive_times.sql").itertuples(index=False):
+        # a warehouse from before times were stored with their zone: its times were the
+        # machine's local time, which is what the session's time zone reads them as
+        con.execute(f"ALTER TABLE {db.quoted(schema, table)} ALTER {db.quoted(column)} "
+                    "TYPE TIMESTAMPTZ")
 
 
 def reference_frames(units: pd.DataFrame, targets: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -128,7 +134,8 @@ def materialize(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
     models = db.folder_digest("schema", "models")  # the macros the models use included
     if db.query(con, "builds/models_changed.sql", models_digest=models)["changed"][0]:
         db.run(con, "builds/drop_rebuilt.sql")
-    db.run_folder(con, "models", models_digest=models, run_id=run_id, built_at=now())
+    db.run_folder(con, "models", models_digest=models, run_id=run_id, built_at=now(),
+                  time_zone=TIME_ZONE)
     if db.query(con, "builds/uncommented.sql")["missing"][0]:
         db.run(con, "generated/comments.sql")
 
@@ -209,4 +216,5 @@ def known_unions(con: duckdb.DuckDBPyConnection) -> frozenset[str]:
 
 
 def now() -> dt.datetime:
-    return dt.datetime.now()
+    """This instant, with its zone (stored as TIMESTAMPTZ)."""
+    return dt.datetime.now(dt.timezone.utc)

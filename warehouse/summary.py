@@ -11,11 +11,12 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pandas as pd
 
+from contracts.reference import TIME_ZONE
 from transforms.failures import vi_number
 from warehouse import db
 from warehouse.escape import md_code, md_text
 
-VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+VIETNAM = ZoneInfo(TIME_ZONE)
 
 
 def run_summary(con: duckdb.DuckDBPyConnection, run: dict) -> dict:
@@ -184,7 +185,8 @@ def _next_steps(summary: dict) -> list[str]:
 
 
 def vietnam_time(value: object) -> str:
-    """A recorded time (the machine's local time, as stored) shown in Asia/Ho_Chi_Minh."""
+    """A recorded time shown in the reporting units' zone (Asia/Ho_Chi_Minh); a time stored
+    without its zone (an older warehouse) is the machine's local time."""
     if value is None or value == "":
         return ""
     stamp = pd.Timestamp(value)

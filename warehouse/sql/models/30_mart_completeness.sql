@@ -52,7 +52,8 @@ SELECT
     j.last_received_at,
     p.deadline,
     coalesce(j.accepted_file_hash IS NOT NULL
-             AND j.first_received_at::DATE <= p.deadline, false) AS on_time
+             AND timezone($time_zone, j.first_received_at)::DATE <= p.deadline, false)
+        AS on_time
 FROM joined AS j
 LEFT JOIN ref.reporting_units AS u ON u.code = j.district_code
 LEFT JOIN ref.periods AS p ON p.code = j.period

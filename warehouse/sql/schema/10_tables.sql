@@ -57,8 +57,8 @@ CREATE TABLE IF NOT EXISTS ref.periods (
 CREATE TABLE IF NOT EXISTS ops.runs (
     run_id VARCHAR PRIMARY KEY,
     flow_run_id VARCHAR,
-    started_at TIMESTAMP NOT NULL,
-    finished_at TIMESTAMP,
+    started_at TIMESTAMPTZ NOT NULL,
+    finished_at TIMESTAMPTZ,
     files_seen INTEGER NOT NULL,
     files_new INTEGER NOT NULL,
     files_accepted INTEGER NOT NULL,
@@ -70,7 +70,7 @@ CREATE TABLE IF NOT EXISTS ops.period_builds (
     period VARCHAR PRIMARY KEY,
     reference_digest VARCHAR NOT NULL,
     models_digest VARCHAR NOT NULL,
-    built_at TIMESTAMP NOT NULL,
+    built_at TIMESTAMPTZ NOT NULL,
     run_id VARCHAR NOT NULL
 );
 CREATE TABLE IF NOT EXISTS raw.submissions (
@@ -80,7 +80,7 @@ CREATE TABLE IF NOT EXISTS raw.submissions (
     archived_path VARCHAR NOT NULL,
     district_code VARCHAR,
     period VARCHAR,
-    received_at TIMESTAMP NOT NULL,
+    received_at TIMESTAMPTZ NOT NULL,
     run_id VARCHAR NOT NULL,
     readable BOOLEAN NOT NULL,
     version INTEGER,
@@ -140,5 +140,5 @@ CREATE TABLE IF NOT EXISTS quality.waivers (
     cell VARCHAR,
     reason VARCHAR NOT NULL,
     waived_by VARCHAR NOT NULL,
-    waived_at TIMESTAMP NOT NULL
+    waived_at TIMESTAMPTZ NOT NULL
 );

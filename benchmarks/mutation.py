@@ -77,7 +77,8 @@ PUBLISH = (SAFETY + "test_a_reader_holding_the_warehouse_open_while_a_run_publis
            "run_s_staging")
 HOSTILE = ("tests/test_reader.py", "tests/test_rules.py", "-k", "archive or HOSTILE")
 FEEDBACK = ("tests/test_feedback.py",)
-TEMPLATE = ("tests/test_template.py",)
+TEMPLATE = ("tests/test_template.py", "tests/test_feedback.py", "-k",
+            "template or text_like_a_formula")  # the template, and the feedback's use of it
 
 LOAD = "warehouse/sql/load/submission_indicators.sql"
 MEASURES = "warehouse/sql/schema/40_measures.sql"  # generated from contracts/ by codegen

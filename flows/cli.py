@@ -200,12 +200,16 @@ def _is_connection_error(exc: BaseException) -> bool:
 
 # Prefect's embedded server, quiet: warnings only, no telemetry (its heartbeat competes
 # for the server's SQLite file and logs "database is locked" at start-up).
-# Its server gets 90 s to start (Prefect's own default, 20 s, is not enough on a busy
-# machine); a user's own setting of any of these stands.
+# Its server gets 10 minutes to start (Prefect's own default, 20 s, is not enough on a busy
+# machine: on two cores kept busy, a first start with a fresh Prefect home took over 90 s,
+# and a nightly run can wait); a user's own setting of any of these stands.
 PREFECT_STARTUP = "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"
+# The embedded server runs in a child process whose own log would print a traceback when it
+# cannot start (htx says so in one line): only its critical records are shown.
 PREFECT_DEFAULTS = {"PREFECT_LOGGING_LEVEL": "WARNING", "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+                    "PREFECT_SERVER_LOGGING_LEVEL": "CRITICAL",
                     "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_ENABLED": "false",
-                    PREFECT_STARTUP: "90"}
+                    PREFECT_STARTUP: "600"}
 MAX_TEXT = 2000  # characters in a waiver's reason or name
 
 
@@ -267,7 +271,7 @@ class _OneLine(logging.Formatter):
 def _one_line_console_logs() -> None:
     loggers = [logging.getLogger()] + [
         logger for name, logger in logging.root.manager.loggerDict.items()
-        if name.startswith("prefect") and isinstance(logger, logging.Logger)]
+        if name.startswith(("prefect", "uvicorn")) and isinstance(logger, logging.Logger)]
     for logger in loggers:
         for handler in logger.handlers:
             if isinstance(handler, logging.StreamHandler) and \

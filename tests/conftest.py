@@ -14,6 +14,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 _PREFECT_HOME = tempfile.mkdtemp(prefix="htx-prefect-")
@@ -29,6 +30,10 @@ os.environ.update({
 for name in ("HTX_INBOX", "HTX_WAREHOUSE", "HTX_REPORTS", "HTX_ARCHIVE", "HTX_SETTINGS",
              "HTX_TARGETS", "HTX_REPORTING_UNITS"):
     os.environ.pop(name, None)
+
+# What differs from one test's runs to another's: when they ran, and where.
+RUN_TIMES = ["received_at", "first_received_at", "last_received_at", "run_id", "archived_path"]
+
 
 HTX = str(Path(sys.executable).parent / "htx")
 
@@ -105,3 +110,11 @@ def demo(tmp_path_factory, prefect_harness) -> Demo:
     manifest = json.loads((root / "generated" / "manifest.json").read_text(encoding="utf-8"))
     return Demo(consolidation, consolidation.run(), manifest,
                 generate_province(period, DEMO_SEED))
+
+
+def without_run_times(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """What a run produces, without when and where it ran (a received time is never before
+    the previous run's start, so it differs from one test's runs to another's)."""
+    return {name: frame.drop(columns=[c for c in RUN_TIMES if c in frame]).sort_values(
+                [c for c in frame.columns if c not in RUN_TIMES]).reset_index(drop=True)
+            for name, frame in tables.items()}

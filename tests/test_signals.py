@@ -24,6 +24,7 @@ import pandas as pd
 import pytest
 
 from conftest import HTX
+from conftest import without_run_times
 from test_warehouse_safety import snapshot
 from flows import steps
 from flows.settings import Settings
@@ -36,8 +37,6 @@ YEARS = range(2019, 2024)  # 5 periods x 12 districts = 60 returns
 STOPPED_WITHIN = 5.0  # seconds
 TABLES = ["raw.submissions", "core.coop_returns", "core.union_returns", "mart.completeness",
           "mart.district_indicators", "mart.province_indicators"]
-# What differs from one test's runs to another's: when they ran, and where.
-RUN_TIMES = ["received_at", "first_received_at", "last_received_at", "run_id", "archived_path"]
 
 
 @pytest.fixture(scope="module")
@@ -59,14 +58,6 @@ def deliver(root: Path, files: list[Path]) -> None:
     (root / "inbox").mkdir(parents=True, exist_ok=True)
     for path in files:
         shutil.copy2(path, root / "inbox" / path.name)
-
-
-def without_run_times(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """What a run produces, without when and where it ran (a received time is never before
-    the previous run's start, so it differs from one test's runs to another's)."""
-    return {name: frame.drop(columns=[c for c in RUN_TIMES if c in frame]).sort_values(
-                [c for c in frame.columns if c not in RUN_TIMES]).reset_index(drop=True)
-            for name, frame in tables.items()}
 
 
 def assert_same(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame]) -> None:

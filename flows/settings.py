@@ -63,8 +63,7 @@ def load_settings(**overrides: object) -> Settings:
     if file.is_file():
         values |= {k: (v, f"{file} [htx] {k}") for k, v in _toml(file).items()}
     for name, value in os.environ.items():
-        if name.startswith("HTX_") and name not in OTHER_VARIABLES \
-                and not name.startswith("HTX_TEST_"):
+        if name.startswith("HTX_") and name not in OTHER_VARIABLES:
             values[name[4:].lower()] = (value, f"{name}={value!r}")
     values |= {k: (v, f"--{k.replace('_', '-')}") for k, v in overrides.items() if v is not None}
     unknown = sorted(where for k, (_, where) in values.items() if k not in FIELDS)

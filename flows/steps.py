@@ -257,9 +257,7 @@ def consolidate(settings: Settings, run_id: str, stage=lambda fn: fn) -> dict:
     started = store.now()
     run = {"run_id": run_id, "started_at": started}
 
-    def step(fn):
-        publish.fault_point(fn.__name__)
-        return stage(fn)
+    step = stage
 
     with publish.run_lock(settings.warehouse), ThreadPoolExecutor(1) as alongside:
         staging = step(prepare_warehouse)(settings)

@@ -28,13 +28,9 @@ from flows.settings import Settings
 from transforms.demo_province import write_demo_returns
 from transforms.periods import period_from_code
 from warehouse import feedback
-from warehouse.publish import KILL_AT
 
 ROOT = Path(__file__).resolve().parent.parent
-PLAIN_RUN = ("import sys, uuid; from pathlib import Path; from flows.settings import Settings; "
-             "from flows.steps import consolidate; r = Path(sys.argv[1]); "
-             "consolidate(Settings(inbox=r / 'inbox', warehouse=r / 'w.duckdb', "
-             "reports=r / 'reports', archive=r / 'archive', settle_seconds=0), str(uuid.uuid4()))")
+KILLED_RUN = str(ROOT / "tests" / "killed_run.py")  # a run in its own process, killable
 
 
 @pytest.fixture(scope="module")
@@ -123,8 +119,8 @@ def test_disk_full_while_writing_feedback_leaves_the_outputs_owed(tmp_path, retu
                                    "record_outputs_written"])
 def test_a_run_killed_after_publishing_owes_its_outputs_to_the_next(tmp_path, returns, point):
     deliver(tmp_path, returns)
-    killed = subprocess.run([sys.executable, "-c", PLAIN_RUN, str(tmp_path)], cwd=ROOT,
-                            env={**os.environ, KILL_AT: point}, capture_output=True,
+    killed = subprocess.run([sys.executable, KILLED_RUN, str(tmp_path), point], cwd=ROOT,
+                            capture_output=True,
                             text=True, timeout=300)
     assert killed.returncode == -9, killed.stderr
     assert query(tmp_path, "SELECT count(*) FROM raw.submissions") == [(4,)]  # published

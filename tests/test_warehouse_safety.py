@@ -27,13 +27,9 @@ from flows.settings import Settings
 from transforms.demo_province import write_demo_returns
 from transforms.periods import period_from_code
 from conftest import without_run_times
-from warehouse.publish import KILL_AT
 
 ROOT = Path(__file__).resolve().parent.parent
-PLAIN_RUN = ("import sys, uuid; from pathlib import Path; from flows.settings import Settings; "
-             "from flows.steps import consolidate; r = Path(sys.argv[1]); "
-             "consolidate(Settings(inbox=r / 'inbox', warehouse=r / 'w.duckdb', "
-             "reports=r / 'reports', archive=r / 'archive', settle_seconds=0), str(uuid.uuid4()))")
+KILLED_RUN = str(ROOT / "tests" / "killed_run.py")  # a run in its own process, killable
 KILL_POINTS = ["read_returns", "load_returns", "materialize_indicators", "replace"]
 STABLE_TABLES = ["core.coop_returns", "core.union_returns", "mart.completeness",
                  "mart.district_indicators", "mart.province_indicators"]
@@ -49,8 +45,8 @@ def run(root: Path, **extra) -> dict:
 
 
 def run_in_process(root: Path, kill_at: str | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, **({KILL_AT: kill_at} if kill_at else {})}
-    return subprocess.run([sys.executable, "-c", PLAIN_RUN, str(root)], cwd=ROOT, env=env,
+    point = [kill_at] if kill_at else []
+    return subprocess.run([sys.executable, KILLED_RUN, str(root), *point], cwd=ROOT,
                           capture_output=True, text=True, timeout=300)
 
 

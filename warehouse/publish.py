@@ -12,18 +12,8 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
-import signal
 from contextlib import contextmanager
 from pathlib import Path
-
-
-KILL_AT = "HTX_TEST_KILL_AT"  # fault injection for the crash tests: a stage's name
-
-
-def fault_point(name: str) -> None:
-    """Die at once, as a killed process does, when the crash tests ask for it here."""
-    if os.environ.get(KILL_AT) == name:
-        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def staging_path(published: Path) -> Path:
@@ -66,7 +56,6 @@ def publish(staging: Path, published: Path) -> None:
         os.fsync(fh.fileno())
     if published.exists():
         keep_previous(published)
-    fault_point("replace")
     os.replace(staging, published)
     _sync_folder(published.parent)
 

@@ -50,6 +50,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks import inboxes  # noqa: E402
+from flows.cli import PREFECT_DEFAULTS  # noqa: E402
 
 PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 LARGE_BUDGET = 60  # seconds of repetitions allowed to one large-scale measurement
@@ -64,9 +65,8 @@ STAGES = {  # flows/steps.py function -> stage of the table
 STAGE_COLUMNS = list(dict.fromkeys(STAGES.values()))
 ALONGSIDE = "alongside"  # stages run in a thread while others run (feedback workbooks)
 COLUMNS = ["scale", "measurement", "files", "runs", *STAGE_COLUMNS, "total (s)", "peak MB"]
-PREFECT_ENV = {  # what `htx run` sets for Prefect's embedded mode (flows/cli.py)
-    "PREFECT_LOGGING_LEVEL": "WARNING", "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-    "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_ENABLED": "false", "HTX_SETTLE_SECONDS": "0"}
+# what `htx run` sets for Prefect's embedded mode (its start-up time-out included)
+PREFECT_ENV = {**PREFECT_DEFAULTS, "HTX_SETTLE_SECONDS": "0"}
 
 
 # --- what the child processes measure ----------------------------------------------------------

@@ -5,7 +5,7 @@ openpyxl round trip (load_workbook + save) of the same files, measured in the sa
     python benchmarks/feedback.py --returns 120 --repeat 5
     python benchmarks/feedback.py --smoke         # 12 returns, one repetition
 
-The returns are written by the project's own generator (transforms.demo_province) and each
+The returns are written by the project's own generator (demo.province) and each
 one's failures are those the reader finds in it (read_return + validate_return), as in a
 run. The round trip is what the feedback cost before: openpyxl loading the district's file
 and saving it, with nothing marked. Prints the median milliseconds per workbook of each and
@@ -35,8 +35,8 @@ from benchmarks.reader import make_files  # noqa: E402
 from contracts.reference import load_reporting_units  # noqa: E402
 from transforms.failures import failures_frame  # noqa: E402
 from transforms.returns import read_return, validate_return  # noqa: E402
-from transforms.units import reporting_units  # noqa: E402
-from warehouse.feedback import write_feedback  # noqa: E402
+from transforms.reporting_units import reporting_units  # noqa: E402
+from outputs.feedback import write_feedback  # noqa: E402
 
 
 def failures_of(files: list[Path]) -> list:

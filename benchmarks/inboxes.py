@@ -1,4 +1,4 @@
-"""The benchmark's inboxes, from the demo generator (transforms/demo_province.py).
+"""The benchmark's inboxes, from the demo generator (demo/province.py).
 
 - province: the demo province as `htx demo` writes it (12 returns, 2023, seed 2023);
 - national: 708 reporting units (the demo province over 59 seeds, each district given a
@@ -31,8 +31,8 @@ from pathlib import Path
 
 from contracts.reference import load_reporting_units
 from contracts.return_form import COVER, ROSTER, UNIONS
-from contracts.template import cell_ref
-from transforms.demo_province import write_demo_returns
+from outputs.template import cell_ref
+from demo.province import write_demo_returns
 from transforms.periods import Period, period_from_code
 
 SEEDS = range(1, 60)  # 59 × 12 = 708 reporting units
@@ -80,7 +80,7 @@ def write_units_csv(path: Path, units: list[tuple[Path, str, str]]) -> None:
     """The reference list: the province (code 14, as in the seeds) and the 708 units, valid
     until districts gave way to communes, as the province's own districts are. (Each has
     an end date: a list where no unit has one makes `valid_to` a datetime column that
-    `transforms.units.units_valid_on` cannot compare with a date, and every return fails
+    `transforms.reporting_units.units_valid_on` cannot compare with a date, and every return fails
     FILE_UNREADABLE.)"""
     province = load_reporting_units().query("level == 'province'").iloc[0]
     lines = ["code,name,level,parent_code,valid_from,valid_to,aliases",

@@ -27,10 +27,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from contracts.reference import load_reporting_units  # noqa: E402
-from transforms.demo_province import write_demo_returns  # noqa: E402
+from demo.province import write_demo_returns  # noqa: E402
 from transforms.periods import period_from_code  # noqa: E402
 from transforms.returns import read_return, validate_returns  # noqa: E402
-from transforms.units import reporting_units  # noqa: E402
+from transforms.reporting_units import reporting_units  # noqa: E402
 
 PERIOD = period_from_code("2023")
 

@@ -1,6 +1,6 @@
 """Regenerate docs/report.png, the picture of the HTML run report: the demo province
 consolidated by `htx demo` in a temporary folder, its run summary rendered by
-`warehouse.report_html.render_html`, photographed by headless Chromium (Debian's
+`outputs.report_html.render_html`, photographed by headless Chromium (Debian's
 `chromium` package; the page's Vietnamese text uses the system's DejaVu fonts).
 
     .venv/bin/python docs/make_report_screenshot.py
@@ -16,7 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from warehouse.report_html import render_html
+from outputs.report_html import render_html
 
 OUT = Path(__file__).resolve().parent / "report.png"
 WINDOW = "1280,4400"  # desktop width; tall enough for the whole demo page (about 4,320 px)

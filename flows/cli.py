@@ -14,7 +14,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from warehouse.escape import terminal_text
+from outputs.escape import terminal_text
 
 DEFAULT_DEMO_PERIOD = "2023"
 DEFAULT_SEED = 2023
@@ -318,7 +318,7 @@ def cmd_run(args) -> int:
 
 def cmd_demo(args) -> int:
     from flows.settings import load_settings
-    from transforms.demo_province import write_demo_returns
+    from demo.province import write_demo_returns
 
     settings = load_settings(inbox=args.inbox, warehouse=args.warehouse, reports=args.reports)
     _check_inputs(inbox=args.inbox, warehouse=args.warehouse, reports=args.reports)
@@ -334,7 +334,7 @@ def cmd_demo(args) -> int:
 
 
 def cmd_demo_data(args) -> int:
-    from transforms.demo_province import write_demo_returns
+    from demo.province import write_demo_returns
 
     written = write_demo_returns(args.out, args.period, args.seed)
     print(f"Đã ghi {len(written)} báo cáo mẫu và manifest.json vào {args.out} "
@@ -344,7 +344,7 @@ def cmd_demo_data(args) -> int:
 
 def cmd_template(args) -> int:
     from contracts.reference import load_reporting_units
-    from contracts.template import write_template
+    from outputs.template import write_template
     from flows.settings import load_settings
 
     units = load_reporting_units(load_settings().reporting_units)
@@ -361,7 +361,7 @@ def cmd_template(args) -> int:
 
 def cmd_targets_template(args) -> int:
     from contracts.reference import TARGETS_CSV, load_reporting_units
-    from contracts.template import write_targets
+    from outputs.template import write_targets
     from flows.settings import load_settings
     from transforms.targets import read_targets, target_lines
 

@@ -17,7 +17,7 @@ from prefect.schedules import Cron
 from contracts.reference import TIME_ZONE
 from flows import steps
 from flows.settings import load_settings
-from warehouse.escape import terminal_text
+from outputs.escape import terminal_text
 
 DEPLOYMENT = "nightly"
 SCHEDULE = Cron("0 1 * * *", timezone=TIME_ZONE)  # 01:00 every night, Vietnam time

@@ -9,8 +9,9 @@ import duckdb
 import pandas as pd
 
 from flows.settings import load_settings
-from warehouse import db, terminal
-from warehouse.escape import terminal_text, to_csv
+from outputs import terminal
+from warehouse import db
+from outputs.escape import terminal_text, to_csv
 
 
 class WarehouseError(RuntimeError):

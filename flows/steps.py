@@ -15,19 +15,20 @@ from pathlib import Path
 
 from contracts.reference import TARGETS_CSV, load_reporting_units
 from flows.settings import Settings
-from transforms.batch import to_batch
-from transforms.findings import warehouse_failures
-from transforms.inbox import IncomingFile, inbox_failures, new_files, scan_inbox
+from warehouse.batch import to_batch
+from warehouse.cross_checks import warehouse_failures
+from intake.inbox import IncomingFile, inbox_failures, new_files, scan_inbox
 from transforms.parallel import parallel_map
 from transforms.returns import ReturnRead, read_many
 from transforms.returns import validate_returns as validate_returns_together
 from transforms.targets import read_targets
-from transforms.units import reporting_units
-from warehouse import publish, store, summary
-from warehouse.archive import ChangedWhileArchived, archive_file, remove_archived
+from transforms.reporting_units import reporting_units
+from outputs import summary
+from warehouse import publish, store
+from intake.archive import ChangedWhileArchived, archive_file, remove_archived
 from warehouse.db import connect
-from warehouse.feedback import aside_folder, feedback_names, put_in_place, write_feedback
-from warehouse.report_html import render_html
+from outputs.feedback import aside_folder, feedback_names, put_in_place, write_feedback
+from outputs.report_html import render_html
 
 log = logging.getLogger("htx")
 

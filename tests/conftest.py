@@ -91,13 +91,13 @@ class Demo:
     consolidation: Consolidation
     first_run: dict
     manifest: dict
-    returns: dict  # unit code -> transforms.demo_province.DemoReturn
+    returns: dict  # unit code -> demo.province.DemoReturn
 
 
 @pytest.fixture(scope="session")
 def demo(tmp_path_factory, prefect_harness) -> Demo:
     """The demo province, generated, copied into an inbox and consolidated once."""
-    from transforms.demo_province import generate_province, write_demo_returns
+    from demo.province import generate_province, write_demo_returns
     from transforms.periods import period_from_code
 
     period = period_from_code(DEMO_PERIOD)

@@ -39,10 +39,10 @@ def test_a_derived_return_reads_as_its_new_unit_and_period(tmp_path):
     import inboxes
 
     from contracts.reference import load_reporting_units
-    from transforms.demo_province import write_demo_returns
+    from demo.province import write_demo_returns
     from transforms.periods import period_from_code
     from transforms.returns import read_return, validate_returns
-    from transforms.units import reporting_units
+    from transforms.reporting_units import reporting_units
 
     (original,) = [p for p in write_demo_returns(tmp_path / "base", inboxes.BASE, 1)
                    if p.name.startswith("116_")]

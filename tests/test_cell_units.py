@@ -8,7 +8,7 @@ from fractions import Fraction
 import pytest
 
 from contracts.return_form import ROSTER
-from transforms.parse import parse_value
+from transforms.columns import parse_value
 
 REVENUE = next(f for f in ROSTER.fields if f.name == "revenue")  # in triệu đồng
 

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from contracts.vocabularies import SECTORS, STATUSES, YES_NO
-from transforms.cells import (Unreadable, parse_bool, parse_choice, parse_date, parse_integer,
+from transforms.cell_values import (Unreadable, parse_bool, parse_choice, parse_date, parse_integer,
                               parse_number, parse_text)
 from transforms.periods import parse_period
 from transforms.text import fold, key, split_unit

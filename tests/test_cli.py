@@ -13,7 +13,7 @@ from conftest import run_htx
 from contracts.reference import load_reporting_units
 from flows.cli import build_parser
 from transforms.returns import read_return
-from transforms.units import reporting_units
+from transforms.reporting_units import reporting_units
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -142,7 +142,7 @@ def test_help_is_vietnamese_first_within_100_columns(tmp_path):
 
 
 def test_times_are_shown_in_vietnam_time():
-    from warehouse.summary import vietnam_time
+    from outputs.summary import vietnam_time
 
     assert vietnam_time("2026-01-01T17:30:00+00:00") == "02/01/2026 00:30"
     assert vietnam_time("2026-01-01T17:30:00+07:00") == "01/01/2026 17:30"

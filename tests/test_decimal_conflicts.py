@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from transforms.cells import Unreadable, column_reading, parse_exact
+from transforms.cell_values import Unreadable, column_reading, parse_exact
 
 COLUMN = ["0,624", "1,234,567", "1.234", "3,843", "12"]
 

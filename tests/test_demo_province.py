@@ -16,9 +16,9 @@ from transforms.targets import read_targets
 from contracts.return_form import ROSTER, TASKS, TOTALS, UNIONS
 from contracts.rules import MIN_MEMBERS, ROW_RULES, RowContext, rule
 from contracts.schemas import sheet_schema
-from contracts.template import cell_ref
+from outputs.template import cell_ref
 from contracts.vocabularies import RATINGS, SECTORS, STATUSES, TASK_STATUSES
-from transforms.demo_province import (
+from demo.province import (
     CITY, FAULT_PLAN, LATE_UNIT, RATING_SHARES, SECTOR_SHARES, TASK_STATUS_SHARES,
     generate_province, write_demo_returns,
 )

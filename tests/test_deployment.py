@@ -20,7 +20,7 @@ import duckdb
 import httpx
 import pytest
 
-from transforms.demo_province import write_demo_returns
+from demo.province import write_demo_returns
 from transforms.periods import period_from_code
 
 BIN = Path(sys.executable).parent

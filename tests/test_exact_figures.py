@@ -26,10 +26,10 @@ from openpyxl import load_workbook
 
 from contracts.reference import load_reporting_units
 from contracts.return_form import ROSTER, UNIONS
-from contracts.template import FIRST_DATA_ROW, HEADER_ROW, write_return
+from outputs.template import FIRST_DATA_ROW, HEADER_ROW, write_return
 from flows import steps
 from flows.settings import Settings
-from transforms.demo_province import roster_totals
+from demo.province import roster_totals
 from transforms.periods import Period, period_from_code
 from warehouse import db
 
@@ -350,7 +350,7 @@ MONEY_FACTOR = {"tỷ đồng": Fraction(1, 1000), "đồng": 1_000_000, "nghìn
 
 
 def _decided(text: str) -> bool:
-    from transforms.cells import decimal_mark
+    from transforms.cell_values import decimal_mark
     return decimal_mark(text) == ","
 
 

@@ -1,4 +1,4 @@
-"""The feedback workbook sent back to a district (warehouse/feedback.py): the district's own
+"""The feedback workbook sent back to a district (outputs/feedback.py): the district's own
 workbook with every failing cell marked and a first sheet listing what to fix, its values
 otherwise unchanged, and never a formula in it."""
 
@@ -19,7 +19,7 @@ from openpyxl.comments import Comment
 from openpyxl.utils import quote_sheetname
 
 from contracts.return_form import ROSTER, TOTALS
-from contracts.template import cell_ref
+from outputs.template import cell_ref
 from tests.fixtures.returns import (
     XLSX_MAIN,
     XCell,
@@ -41,7 +41,7 @@ from tests.fixtures.returns import (
 from transforms.failures import Failure, failures_frame
 from transforms.periods import period_from_code
 from transforms.workbook import UnreadableFile, read_book
-from warehouse.feedback import (
+from outputs.feedback import (
     CELL_COLUMN,
     COLORS,
     COMMENT_AUTHOR,
@@ -770,7 +770,7 @@ def test_a_template_comes_back_as_a_plain_workbook(tmp_path):
 def test_workbooks_written_aside_are_put_in_place_and_leftovers_removed(tmp_path):
     """A run writes its workbooks aside while its warehouse is built, then puts them in
     place; what an interrupted run left aside is removed by the next one."""
-    from warehouse.feedback import aside_folder, put_in_place
+    from outputs.feedback import aside_folder, put_in_place
 
     left = aside_folder(tmp_path, "interrupted") / PERIOD.code / "old.xlsx"
     left.parent.mkdir(parents=True)

@@ -17,8 +17,8 @@ import openpyxl
 import pytest
 
 from conftest import HTX, run_htx
-from warehouse.escape import EXCEL_CELL_LIMIT, md_code, md_text, terminal_text, to_csv
-from warehouse.summary import render_markdown
+from outputs.escape import EXCEL_CELL_LIMIT, md_code, md_text, terminal_text, to_csv
+from outputs.summary import render_markdown
 
 HTML_NAME = "<img src=x onerror=alert(1)>|# Mai Sơn [x](javascript:alert(1)).xlsx"
 ESC_NAME = "\x1b[31mđỏ\x1b]0;pwned\x07.xlsx"
@@ -135,7 +135,7 @@ def test_escaping_helpers_keep_what_they_must():
 
 
 def test_feedback_text_stays_within_excel_cell_limits(tmp_path):
-    from warehouse.feedback import write_feedback
+    from outputs.feedback import write_feedback
 
     source = tmp_path / "r.xlsx"
     book = openpyxl.Workbook()

@@ -7,7 +7,7 @@ import hashlib
 import threading
 import time
 
-from transforms.inbox import scan_inbox
+from intake.inbox import scan_inbox
 
 
 def test_a_file_still_being_copied_waits_for_the_next_run(tmp_path):
@@ -62,7 +62,7 @@ from conftest import run_htx  # noqa: E402
 from flows import steps  # noqa: E402
 from flows.settings import Settings, load_settings  # noqa: E402
 from transforms import inbox as inbox_module  # noqa: E402
-from transforms.demo_province import write_demo_returns  # noqa: E402
+from demo.province import write_demo_returns  # noqa: E402
 from transforms.periods import period_from_code  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -13,7 +13,7 @@ import pytest
 from contracts.indicators import INDICATORS, indicator
 from contracts.reference import TARGETS_CSV, load_reporting_units
 from transforms.targets import read_targets
-from transforms.batch import LoadBatch
+from warehouse.batch import LoadBatch
 from transforms.periods import period_from_code
 from warehouse import store
 

@@ -25,10 +25,10 @@ import sys, uuid
 from pathlib import Path
 import duckdb, pandas as pd
 from contracts.return_form import ROSTER
-from contracts.template import write_return
+from outputs.template import write_return
 from flows.settings import Settings
 from flows.steps import consolidate
-from transforms.demo_province import roster_totals
+from demo.province import roster_totals
 from transforms.periods import period_from_code
 
 root = Path(sys.argv[1])

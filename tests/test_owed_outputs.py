@@ -20,12 +20,12 @@ import duckdb
 import pytest
 from openpyxl import load_workbook
 
-from contracts.template import write_return
+from outputs.template import write_return
 from fixtures.returns import (UNIT_CODE, UNIT_NAME, base_roster, base_tasks, base_totals,
                               base_unions)
 from flows import steps
 from flows.settings import Settings
-from transforms.demo_province import write_demo_returns
+from demo.province import write_demo_returns
 from transforms.periods import period_from_code
 from warehouse import feedback
 

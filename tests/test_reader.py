@@ -14,11 +14,11 @@ import pytest
 
 from contracts.reference import load_reporting_units
 from contracts.return_form import ROSTER, TASKS, UNIONS
-from contracts.template import write_return, write_template
-from transforms.demo_province import generate_province
+from outputs.template import write_return, write_template
+from demo.province import generate_province
 from transforms.periods import period_from_code
 from transforms.returns import read_return, validate_return
-from transforms.units import reporting_units
+from transforms.reporting_units import reporting_units
 
 PERIOD = period_from_code("2023")
 UNITS = reporting_units(load_reporting_units())

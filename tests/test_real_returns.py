@@ -18,7 +18,7 @@ from contracts.rules import rule
 from fixtures.returns import (FIXTURES, ROSTER_ROWS, UNION_ROWS, UNIT_CODE, Fixture,
                               base_totals, fixture_period, write_template_version)
 from transforms.returns import ReturnRead, read_return, validate_return
-from transforms.units import reporting_units
+from transforms.reporting_units import reporting_units
 
 UNITS = reporting_units(load_reporting_units())
 TABLE_SHEETS = [s for s in RETURN_FORM if s.layout == "table"]

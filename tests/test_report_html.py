@@ -25,8 +25,8 @@ import duckdb
 import pytest
 
 from transforms.failures import vi_number
-from warehouse.report_html import Bar, bar_chart, render_html
-from warehouse.summary import run_summary, vietnam_time
+from outputs.report_html import Bar, bar_chart, render_html
+from outputs.summary import run_summary, vietnam_time
 
 SECTION_IDS = ["completeness", "rejected", "warnings", "waivers", "indicators"]
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",

@@ -20,7 +20,7 @@ import pytest
 from openpyxl import load_workbook
 
 from contracts.rules import RULES
-from contracts.template import cell_ref, write_return
+from outputs.template import cell_ref, write_return
 from fixtures.returns import (UNIT_CODE, UNIT_NAME, base_roster, base_tasks, base_totals,
                               base_unions)
 from flows import steps

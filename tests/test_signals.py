@@ -29,7 +29,7 @@ from test_warehouse_safety import snapshot
 from flows import steps
 from flows.settings import Settings
 from flows.stopping import descendants
-from transforms.demo_province import write_demo_returns
+from demo.province import write_demo_returns
 from transforms.periods import period_from_code
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from contracts.reference import TARGETS_CSV, load_reporting_units
-from transforms.batch import LoadBatch
+from warehouse.batch import LoadBatch
 from transforms.failures import Failure, failures_frame
 from transforms.periods import period_from_code
 from transforms.targets import read_targets

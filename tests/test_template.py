@@ -16,7 +16,7 @@ from python_calamine import CalamineWorkbook
 
 from contracts.fields import EXCEL_FORMATS
 from contracts.return_form import COVER, RETURN_FORM, ROSTER, TASKS, TOTALS, UNIONS
-from contracts.template import (
+from outputs.template import (
     DECLARED_TASK_COUNT_CELL, FIRST_DATA_ROW, HEADER_ROW, HELP_SHEET, LABEL_FIRST_ROW,
     LISTS_SHEET, VALIDATION_LAST_ROW, cell_ref, excel_value, form_vocabularies, safe_set,
     write_return, write_template,

@@ -16,7 +16,7 @@ import pytest
 
 from flows import steps
 from flows.settings import Settings
-from transforms.demo_province import write_demo_returns
+from demo.province import write_demo_returns
 from transforms.periods import period_from_code
 
 UTC = dt.timezone.utc

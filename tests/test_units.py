@@ -13,11 +13,11 @@ from hypothesis import strategies as st
 from contracts.return_form import RETURN_FORM, ROSTER, UNIONS
 from contracts.units import DIMENSIONS, UNITS, dimension, unit
 from contracts.vocabularies import YES_NO
-from transforms.cells import PLAIN, Unreadable, column_reading, decimal_mark, parse_bool, \
+from transforms.cell_values import PLAIN, Unreadable, column_reading, decimal_mark, parse_bool, \
     parse_exact, parse_number
-from transforms.parse import parse_value
+from transforms.columns import parse_value
 from transforms.quantities import conversion, find_unit, unit_key
-from transforms.shape import match_field
+from transforms.layout import match_field
 from transforms.text import strip_marks
 
 UNIT_FIELDS = [(s, f) for s in RETURN_FORM for f in s.fields if f.unit]
@@ -203,7 +203,7 @@ def test_a_symbol_that_is_not_a_mark_is_not_yes(text):
 
 
 def test_a_wholly_blank_yes_no_column_beside_a_ticked_one_is_no():
-    from transforms.parse import read_column
+    from transforms.columns import read_column
     f = ROSTER.field("high_tech")
     blank = read_column(f, [None, "", None], "DS_HTX", [5, 6, 7], 17, ticked=True)
     alone = read_column(f, [None, "", None], "DS_HTX", [5, 6, 7], 17, ticked=False)
@@ -222,8 +222,8 @@ def _unions_grid(above: list[list], units_row: list | None, revenue: object = "5
 
 
 def _read(grid):
-    from transforms.parse import typed_columns
-    from transforms.shape import read_table
+    from transforms.columns import typed_columns
+    from transforms.layout import read_table
     return typed_columns(read_table(grid, UNIONS))
 
 

@@ -18,7 +18,7 @@ import pytest
 
 from contracts.reference import TARGETS_CSV, load_reporting_units
 from contracts.rules import CHANGE_CHECKS
-from transforms.batch import LoadBatch
+from warehouse.batch import LoadBatch
 from transforms.periods import period_from_code
 from transforms.targets import read_targets
 from warehouse import store

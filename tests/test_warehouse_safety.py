@@ -20,11 +20,11 @@ import duckdb
 import pandas as pd
 import pytest
 
-from contracts.template import write_return
+from outputs.template import write_return
 from fixtures.returns import base_roster, base_tasks, base_totals, base_unions
 from flows import steps
 from flows.settings import Settings
-from transforms.demo_province import write_demo_returns
+from demo.province import write_demo_returns
 from transforms.periods import period_from_code
 from conftest import without_run_times
 

@@ -20,19 +20,19 @@ from transforms.decode import decode_grid
 from transforms.failures import Failure, cell_ref, show
 from transforms.fonts import cell_fonts, declared_encoding, declared_fonts
 from transforms.parallel import parallel_map
-from transforms.cells import column_reading
-from transforms.parse import columns_frame, parse_value, typed_columns, unknown_unit
+from transforms.cell_values import column_reading
+from transforms.columns import columns_frame, parse_value, typed_columns, unknown_unit
 from transforms.quantities import conversion
 from transforms.periods import Period, parse_period
-from transforms.shape import (
+from transforms.layout import (
     Table,
     assign_sheets,
     declared_count,
     read_labels,
     read_table,
 )
-from transforms.units import resolve_unit, units_valid_on
-from transforms.validate import (
+from transforms.reporting_units import resolve_unit, units_valid_on
+from transforms.checks import (
     Part,
     has_row_rules,
     row_rule_failures_many,

@@ -9,10 +9,10 @@ import pandas as pd
 
 from contracts.indicators import INDICATORS
 from contracts.targets_form import TARGETS
-from transforms.parse import typed_frame
+from transforms.columns import typed_frame
 from transforms.periods import period_from_code
-from transforms.shape import assign_sheets, read_table
-from transforms.validate import schema_failures
+from transforms.layout import assign_sheets, read_table
+from transforms.checks import schema_failures
 from transforms.workbook import read_book
 
 COLUMNS = ["period", "unit_code", "indicator_code", "target", "source"]

@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from transforms.failures import vi_number
-from warehouse.summary import vietnam_time
+from outputs.summary import vietnam_time
 
 DISTRICT_CHARTS = ("HTX_TOTAL", "REVENUE_PER_HTX")
 STATUS_LABELS = {"accepted": "chấp nhận", "rejected": "từ chối", "missing": "chưa nộp",
@@ -67,7 +67,7 @@ footer{margin-top:28px;color:#667085;font-size:12.5px}
 
 
 def render_html(summary: dict, warehouse: str | Path) -> str:
-    """The whole page for one run summary (the dict of warehouse.summary.run_summary)."""
+    """The whole page for one run summary (the dict of outputs.summary.run_summary)."""
     body = "".join([
         _header(summary),
         _completeness_section(summary),

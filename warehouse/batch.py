@@ -9,8 +9,8 @@ import pandas as pd
 
 from contracts.return_form import ROSTER, UNIONS
 from transforms.failures import FAILURE_COLUMNS, failure_record
-from transforms.inbox import IncomingFile
-from transforms.parse import columns_frame
+from intake.inbox import IncomingFile
+from transforms.columns import columns_frame
 from transforms.returns import DECLARED_COLUMNS, ReturnRead
 
 

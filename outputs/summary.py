@@ -14,7 +14,7 @@ import pandas as pd
 from contracts.reference import TIME_ZONE
 from transforms.failures import vi_number
 from warehouse import db
-from warehouse.escape import md_code, md_text
+from outputs.escape import md_code, md_text
 
 VIETNAM = ZoneInfo(TIME_ZONE)
 

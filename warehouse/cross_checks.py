@@ -8,7 +8,7 @@ import re
 import pandas as pd
 
 from contracts.return_form import ROSTER
-from transforms.batch import context
+from warehouse.batch import context
 from transforms.failures import Failure, cell_ref, failures_frame, show
 from transforms.returns import ReturnRead
 

@@ -15,7 +15,7 @@ from contracts.fields import Sheet
 from contracts.rules import ROW_RULES, RowContext, Rule
 from contracts.schemas import check_rule, sheet_schema
 from transforms.failures import Failure, cell_ref, show
-from transforms.parse import columns_frame
+from transforms.columns import columns_frame
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@
 and seed give the same frames. Province totals come out near the seeds' 2023 targets; the
 city (116) reproduces the figures of the seed article exactly; five districts carry one
 deliberate fault each, recorded in `DemoReturn.faults`. `write_demo_returns` writes the
-workbooks with contracts.template and a manifest.json that says what the pipeline should
+workbooks with outputs.template and a manifest.json that says what the pipeline should
 find in them.
 """
 
@@ -24,7 +24,7 @@ from contracts.reference import load_reporting_units
 from contracts.fields import Sheet
 from contracts.return_form import ROSTER, TASKS, TOTALS, UNIONS
 from contracts.rules import MIN_MEMBERS, rule
-from contracts.template import DECLARED_TASK_COUNT_CELL, cell_ref, write_return
+from outputs.template import DECLARED_TASK_COUNT_CELL, cell_ref, write_return
 from transforms.periods import Period
 
 CITY = "116"

@@ -12,7 +12,7 @@ import os
 import re
 from pathlib import Path
 
-from transforms.inbox import CHUNK, IncomingFile, open_regular, sha256_of
+from intake.inbox import CHUNK, IncomingFile, open_regular, sha256_of
 
 SUFFIX = re.compile(r"\.[A-Za-z0-9]{1,8}")
 

@@ -1,7 +1,7 @@
 """From raw cell values to typed columns, one parser per field kind, every unreadable
 cell recorded as a failure pointing at it. Amounts are converted to the field's unit
 exactly (transforms/quantities.py); what a column's cells show decides how its uncertain
-cells are read (cells.column_reading)."""
+cells are read (cell_values.column_reading)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from fractions import Fraction
 import pandas as pd
 
 from contracts.fields import Field, Sheet
-from transforms import cells
+from transforms import cell_values as cells
 from transforms.failures import Failure, cell_ref, show
 from transforms.quantities import conversion
-from transforms.shape import Table
+from transforms.layout import Table
 from transforms.text import is_blank
 
 _NUMERIC = {"integer", "number"}

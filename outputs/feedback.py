@@ -9,7 +9,7 @@
   severity, sheet, the cell as a link to it inside the workbook, rule, value found, message.
 
 Everything else is the district's own: an .xlsx/.xlsm/.xltx is edited as a package
-(warehouse/xlsx_edit.py: zip + XML, no openpyxl load and save, every part not marked copied
+(outputs/xlsx_edit.py: zip + XML, no openpyxl load and save, every part not marked copied
 as it is; macros dropped, the output is .xlsx) and only the marked cells' fill and comment
 change. An .xls, .ods or .xlsb cannot be edited so: its values (read by
 transforms.workbook, as the pipeline read them) are written with openpyxl at the same
@@ -42,12 +42,12 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from openpyxl.worksheet.worksheet import Worksheet
 
-from contracts.template import safe_set
+from outputs.template import safe_set
 from transforms.periods import period_from_code
 from transforms.text import strip_marks
 from transforms.workbook import check_container, read_book
-from warehouse.escape import excel_text
-from warehouse.xlsx_edit import Look, Mark, NewSheet, NotAWorkbook, Package
+from outputs.escape import excel_text
+from outputs.xlsx_edit import Look, Mark, NewSheet, NotAWorkbook, Package
 
 FEEDBACK_SHEET = "Loi_can_sua"
 ASIDE = ".chua_cong_bo_"  # reports/feedback/.chua_cong_bo_<run>: written, not yet published

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from transforms.failures import vi_number
-from warehouse.escape import terminal_text
+from outputs.escape import terminal_text
 
 WIDTH = 100
 NONE = "—"

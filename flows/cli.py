@@ -115,7 +115,26 @@ def build_parser() -> argparse.ArgumentParser:
     restore.add_argument("--force", action="store_true",
                          help="lấy lại cả khi tệp hiện tại đọc được (even if the current file "
                               "is readable)")
+    _portal_commands(sub)
     return parser
+
+
+def _portal_commands(sub) -> None:
+    web = _command(sub, "web", "phục vụ cổng thông tin cho huyện, cán bộ thẩm định và phân "
+                               "tích (serve the portal, ../shared/spec/portal.md)")
+    web.add_argument("--host", default="127.0.0.1", help="địa chỉ (address), mặc định 127.0.0.1")
+    web.add_argument("--port", type=_count, default=8000, help="cổng (port), mặc định 8000")
+    user = _command(sub, "user", "quản lý tài khoản cổng thông tin (manage portal accounts)")
+    actions = user.add_subparsers(dest="action", required=True, metavar="VIỆC")
+    add = actions.add_parser("add", help="tạo tài khoản; mật khẩu đọc từ đầu vào chuẩn "
+                                         "(make an account; password from standard input)")
+    add.add_argument("name", help="tên đăng nhập (user name)")
+    add.add_argument("--role", required=True, choices=["district", "steward", "analyst"],
+                     help="vai trò (role)")
+    add.add_argument("--unit", help="mã đơn vị của tài khoản huyện (unit code)")
+    actions.add_parser("list", help="liệt kê tài khoản (list accounts)")
+    disable = actions.add_parser("disable", help="khoá tài khoản (disable an account)")
+    disable.add_argument("name", help="tên đăng nhập (user name)")
 
 
 def _command(sub, name: str, help_text: str) -> argparse.ArgumentParser:
@@ -147,7 +166,8 @@ def main(argv: list[str] | None = None) -> int:
     handler = {"demo": cmd_demo, "run": cmd_run, "template": cmd_template,
                "demo-data": cmd_demo_data, "targets-template": cmd_targets_template, "review": cmd_review,
                "indicators": cmd_indicators, "waive": cmd_waive,
-               "serve": cmd_serve, "restore": cmd_restore}[args.command]
+               "serve": cmd_serve, "restore": cmd_restore, "web": cmd_web,
+               "user": cmd_user}[args.command]
     try:
         return handler(args)
     except BrokenPipeError:  # `htx review | head`: the reader has gone, nothing to say
@@ -477,6 +497,27 @@ def cmd_restore(args) -> int:
     kept = restore_previous(path)
     print(f"Đã lấy lại kho dữ liệu công bố trước (previous published warehouse restored): "
           f"{path}" + (f"; tệp hỏng giữ ở (damaged file kept at) {kept}" if kept else ""))
+    return 0
+
+
+def cmd_web(args) -> int:
+    from flows.web import serve
+
+    serve(args.host, args.port)
+    return 0
+
+
+def cmd_user(args) -> int:
+    from accounts.users import AccountError
+    from flows import portal
+
+    try:
+        print(terminal_text(portal.user_command(args.action, getattr(args, "name", None),
+                                                getattr(args, "role", None),
+                                                getattr(args, "unit", None), sys.stdin)))
+    except AccountError as exc:
+        print(f"htx user: {terminal_text(exc, one_line=True)}", file=sys.stderr)
+        return 2
     return 0
 
 

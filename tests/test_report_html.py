@@ -12,7 +12,6 @@ with a message saying so — they are never skipped silently.
 from __future__ import annotations
 
 import copy
-import html
 import re
 import shutil
 import struct
@@ -23,9 +22,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from markupsafe import escape
 
 from transforms.failures import vi_number
-from outputs.report_html import Bar, bar_chart, render_html
+import outputs.report_html
+from outputs.report_html import TEMPLATES, Bar, bar_chart, render_chart, render_html
 from outputs.summary import run_summary, vietnam_time
 
 SECTION_IDS = ["completeness", "rejected", "warnings", "waivers", "indicators"]
@@ -33,6 +34,8 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
                   "--no-first-run", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--hide-scrollbars"]
 EVIL = "<script>alert('htx')</script>.xlsx"
+BREAKOUT = '"><svg onload=alert(1)>'  # closes an attribute, then opens an element
+TEMPLATE_DIR = Path(outputs.report_html.__file__).parent / "templates"
 
 
 class Page(HTMLParser):
@@ -171,13 +174,49 @@ def test_text_from_district_files_is_escaped(summary):
     text = render_html(evil, "data/<w>.duckdb")
     for raw in ("<script", "<img", "<b>Huyện", "<w>"):
         assert raw not in text, raw
-    assert html.escape(EVIL) in text and "&lt;b&gt;Huyện&lt;/b&gt; &amp; co" in text
+    assert str(escape(EVIL)) in text and "&lt;b&gt;Huyện&lt;/b&gt; &amp; co" in text
     assert EVIL in Page(text).text["rejected"]
 
 
+def test_markup_in_any_template_variable_from_data_arrives_as_text(summary):
+    """District codes and names, file names, indicator names (a chart's aria-label and
+    title) and the warehouse path reach the templates as data: autoescape turns them into
+    text, in element content and in attribute values alike."""
+    evil = copy.deepcopy(summary)
+    code = evil["completeness"][0]["district_code"]
+    for row in evil["completeness"] + evil["district_values"]:
+        if row["district_code"] == code:
+            row["district_code"], row["district_name"] = BREAKOUT, "<script>alert(2)</script>"
+    for row in evil["district_values"] + evil["headline"]:
+        if row["indicator_code"] == "HTX_TOTAL":
+            row["indicator_name_vi"] = f"Tổng {BREAKOUT}"
+    evil["files"][0]["file_name"] = BREAKOUT + ".xlsx"
+    text = render_html(evil, BREAKOUT)
+    page = Page(text)
+    assert "<script" not in text and "<svg onload" not in text and BREAKOUT not in text
+    assert not [t for t, a in page.elements if t == "script" or "onload" in a]
+    assert BREAKOUT in {a["data-district"] for a in page.having("tr", "district")}
+    assert any(a.get("aria-label") == f"Tổng {BREAKOUT} (HTX) theo đơn vị (by district)"
+               for a in page.having("svg", "chart"))
+    assert "<script>alert(2)</script>" in page.text["completeness"]
+    assert "<script>alert(2)</script>" in page.text["indicators"]  # the chart's labels
+
+
+def test_the_templates_escape_everything_and_are_found_beside_the_package(monkeypatch, tmp_path):
+    assert TEMPLATES.autoescape is True
+    monkeypatch.chdir(tmp_path)
+    _, found, _ = TEMPLATES.loader.get_source(TEMPLATES, "report.html.j2")
+    assert Path(found) == TEMPLATE_DIR / "report.html.j2"
+    sources = [p.read_text(encoding="utf-8") for p in TEMPLATE_DIR.rglob("*") if p.is_file()]
+    sources.append(Path(outputs.report_html.__file__).read_text(encoding="utf-8"))
+    for source in sources:  # nothing is ever marked safe, nor escaping switched off
+        assert not re.search(r"\|\s*safe\b|Markup|autoescape\s+false", source)
+
+
 def test_the_bar_chart_marks_the_reference_and_says_when_a_value_is_missing():
-    svg = bar_chart([Bar("A", 120.0, "120 %", "met"), Bar("B", None, "không có số liệu")],
-                    title="t", floor=110, reference=(100, "100 %"))
+    svg = render_chart(bar_chart([Bar("A", 120.0, "120 %", "met"),
+                                  Bar("B", None, "không có số liệu")],
+                                 title="t", floor=110, reference=(100, "100 %")))
     chart = Page(svg)
     assert chart.having("svg", "chart") and chart.having("line", "ref")
     assert len(chart.having("rect", "bar")) == 1

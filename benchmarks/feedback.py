@@ -6,7 +6,7 @@ openpyxl round trip (load_workbook + save) of the same files, measured in the sa
     python benchmarks/feedback.py --smoke         # 12 returns, one repetition
 
 The returns are written by the project's own generator (demo.province) and each
-one's failures are those the reader finds in it (read_return + validate_return), as in a
+one's failures are those the reader finds in it (read_return + check_return), as in a
 run. The round trip is what the feedback cost before: openpyxl loading the district's file
 and saving it, with nothing marked. Prints the median milliseconds per workbook of each and
 how many times faster write_feedback is.
@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.reader import make_files  # noqa: E402
 from contracts.reference import load_reporting_units  # noqa: E402
 from transforms.failures import failures_frame  # noqa: E402
-from transforms.returns import read_return, validate_return  # noqa: E402
+from transforms.returns import read_return, check_return  # noqa: E402
 from transforms.reporting_units import reporting_units  # noqa: E402
 from outputs.feedback import write_feedback  # noqa: E402
 
@@ -42,7 +42,7 @@ from outputs.feedback import write_feedback  # noqa: E402
 def failures_of(files: list[Path]) -> list:
     """Each file's failures, as quality.validation_failures rows."""
     units = reporting_units(load_reporting_units())
-    return [failures_frame(validate_return(read_return(path, units), frozenset()).failures,
+    return [failures_frame(check_return(read_return(path, units), frozenset()).failures,
                            hashlib.sha256(path.read_bytes()).hexdigest()) for path in files]
 
 

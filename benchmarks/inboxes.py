@@ -31,7 +31,7 @@ from pathlib import Path
 
 from contracts.reference import load_reporting_units
 from contracts.return_form import COVER, ROSTER, UNIONS
-from outputs.template import cell_ref
+from outputs.template import field_cell
 from demo.province import write_demo_returns
 from transforms.periods import Period, period_from_code
 
@@ -40,7 +40,7 @@ BASE = period_from_code("2023S1")
 HISTORY = [period_from_code(f"{y}S{h}") for y in range(2019, 2024) for h in (1, 2)]
 NIGHT, NIGHT_RETURNS = period_from_code("2024S1"), 12
 PROVINCE_PERIOD, PROVINCE_SEED = period_from_code("2023"), 2023
-DATE_CELLS = {s.name: (cell_ref(s.name, name), s.layout == "table") for s, name in
+DATE_CELLS = {s.name: (field_cell(s.name, name), s.layout == "table") for s, name in
               ((ROSTER, "founded_on"), (UNIONS, "founded_on"), (COVER, "prepared_on"))}
 
 

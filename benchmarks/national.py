@@ -15,10 +15,11 @@ Measurements: the floor reads every cell of every sheet once with python-calamin
 else; the usual approach is pandas.read_excel (default engine, openpyxl) of the roster,
 columns renamed to the contract's fields and typed, one lazy pandera validation per file,
 each file appended to DuckDB; this project is flows.steps.consolidate as plain functions,
-each stage timed through its `stage` argument (discover = prepare_warehouse, find_returns,
-archive_returns; publish = publish_warehouse, clear_inbox; report = gathering the feedback,
-waiting for its workbooks and putting them in place, and the run summary: the workbooks
-are written alongside materialize and publish, and that overlapping time is in no column);
+each stage timed through its `stage` argument (discover = read_reference,
+prepare_warehouse, find_returns; publish = publish_warehouse, clear_inbox; report =
+gathering the feedback, waiting for its workbooks and putting them in place, and the run
+summary: the workbooks are written alongside materialize and publish, and that overlapping
+time is in no column);
 Prefect's fixed start-up is the flow on an empty inbox in a fresh process
 minus the plain functions on an empty inbox, imports included (after one warm-up run that
 creates Prefect's database). Each measurement runs in a fresh child process; its peak
@@ -55,7 +56,7 @@ from flows.cli import PREFECT_DEFAULTS  # noqa: E402
 PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 LARGE_BUDGET = 60  # seconds of repetitions allowed to one large-scale measurement
 STAGES = {  # flows/steps.py function -> stage of the table
-    "prepare_warehouse": "discover", "find_returns": "discover", "archive_returns": "discover",
+    "read_reference": "discover", "prepare_warehouse": "discover", "find_returns": "discover",
     "read_returns": "read", "validate_returns": "validate", "load_returns": "load",
     "materialize_indicators": "materialize", "publish_warehouse": "publish",
     "clear_inbox": "publish", "gather_feedback": "report", "write_feedback_workbooks": "report",

@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 from contracts.reference import load_reporting_units  # noqa: E402
 from demo.province import write_demo_returns  # noqa: E402
 from transforms.periods import period_from_code  # noqa: E402
-from transforms.returns import read_return, validate_returns  # noqa: E402
+from transforms.returns import check_returns, read_return  # noqa: E402
 from transforms.reporting_units import reporting_units  # noqa: E402
 
 PERIOD = period_from_code("2023")
@@ -57,7 +57,7 @@ def bare_calamine(files: list[Path]) -> int:
 
 def project_reader(files: list[Path]) -> int:
     units = reporting_units(load_reporting_units())
-    reads = validate_returns([read_return(path, units) for path in files], frozenset())
+    reads = check_returns([read_return(path, units) for path in files], frozenset())
     return sum(len(read.columns.get("DS_HTX", {}).get("_row", ())) for read in reads)
 
 

@@ -24,7 +24,7 @@ from contracts.reference import load_reporting_units
 from contracts.fields import Sheet
 from contracts.return_form import ROSTER, TASKS, TOTALS, UNIONS
 from contracts.rules import MIN_MEMBERS, rule
-from outputs.template import DECLARED_TASK_COUNT_CELL, cell_ref, write_return
+from outputs.template import DECLARED_TASK_COUNT_CELL, field_cell, write_return
 from transforms.periods import Period
 
 CITY = "116"
@@ -175,7 +175,7 @@ class Fault:
     def cell(self) -> str:
         if self.field is None:
             return DECLARED_TASK_COUNT_CELL
-        return cell_ref(self.sheet, self.field, self.data_index or 0)
+        return field_cell(self.sheet, self.field, self.data_index or 0)
 
 
 @dataclass(frozen=True, eq=False)

@@ -326,9 +326,8 @@ def _check_inputs(**paths: Path | None) -> None:
 
 
 def _print_summary(result: dict) -> None:
-    folder = Path(result["report_folder"])
-    print(terminal_text((folder / "summary.md").read_text(encoding="utf-8")))
-    print(f"Báo cáo (reports): {terminal_text(folder, one_line=True)}")
+    print(terminal_text(result["markdown"]))
+    print(f"Báo cáo (reports): {terminal_text(result['report_folder'], one_line=True)}")
 
 
 def cmd_run(args) -> int:

@@ -21,14 +21,12 @@ from outputs.escape import terminal_text
 
 DEPLOYMENT = "nightly"
 SCHEDULE = Cron("0 1 * * *", timezone=TIME_ZONE)  # 01:00 every night, Vietnam time
-RETRIED = {"prepare_warehouse", "find_returns", "archive_returns", "publish_warehouse",
-           "clear_inbox", "write_run_summary", "write_feedback_workbooks", "publish_feedback",
-           "record_outputs_written"}
 
 
 def as_task(step):
-    """A stage as a Prefect task named by its verb; I/O stages retry twice."""
-    retries = 2 if step.__name__ in RETRIED else 0
+    """A stage as a Prefect task named by its verb; a stage declared `retried` (it touches
+    files outside the warehouse) is tried twice more."""
+    retries = 2 if getattr(step, "retried", False) else 0
     return task(step, name=step.__name__, retries=retries, retry_delay_seconds=3,
                 cache_policy=NO_CACHE)
 
@@ -38,8 +36,8 @@ def publish_artifacts(summary: dict) -> None:
     """The run summary and its table of failures, shown in the Prefect UI for the run (the
     summary's markdown has every text from data escaped; the table's cells are plain text,
     without control characters)."""
-    create_markdown_artifact(Path(summary["report_folder"], "summary.md").read_text("utf-8"),
-                             key="htx-run-summary", description="Tổng hợp lần chạy")
+    create_markdown_artifact(summary["markdown"], key="htx-run-summary",
+                             description="Tổng hợp lần chạy")
     failures = [{k: terminal_text(f[k], one_line=True) if isinstance(f[k], str) else f[k]
                  for k in ("file_name", "cell", "rule_code", "severity", "message_vi",
                            "failure_id", "waived")} for f in summary["failures"]]

@@ -13,19 +13,20 @@ from contextvars import copy_context
 from dataclasses import replace
 from pathlib import Path
 
+import pandas as pd
+
 from contracts.reference import TARGETS_CSV, load_reporting_units
 from flows.settings import Settings
 from warehouse.batch import to_batch
 from warehouse.cross_checks import warehouse_failures
-from intake.inbox import IncomingFile, inbox_failures, new_files, scan_inbox
+from intake.inbox import IncomingFile, clear, inbox_failures, new_files, scan_inbox
 from transforms.parallel import parallel_map
 from transforms.returns import ReturnRead, read_many
-from transforms.returns import validate_returns as validate_returns_together
+from transforms.returns import check_returns
 from transforms.targets import read_targets
 from transforms.reporting_units import reporting_units
 from outputs import summary
 from warehouse import publish, store
-from intake.archive import ChangedWhileArchived, archive_file, remove_archived
 from warehouse.db import connect
 from outputs.feedback import aside_folder, feedback_names, put_in_place, write_feedback
 from outputs.report_html import render_html
@@ -33,57 +34,60 @@ from outputs.report_html import render_html
 log = logging.getLogger("htx")
 
 
-def prepare_warehouse(settings: Settings) -> Path:
+def retried(step):
+    """Declares a stage that touches files outside the warehouse: as a Prefect task
+    (flows/nightly.py) it is tried again when it fails. Declared here, on the stage, so
+    a renamed stage keeps it."""
+    step.retried = True
+    return step
+
+
+def read_reference(units_csv: Path | None) -> pd.DataFrame:
+    """The reporting units, read once a run: loaded into the warehouse and used by the
+    reader to tell whose return a file is."""
+    return load_reporting_units(units_csv)
+
+
+@retried
+def prepare_warehouse(settings: Settings, units: pd.DataFrame) -> Path:
     """A staging copy of the published warehouse, with schema and reference data."""
     staging = publish.open_staging(settings.warehouse)
     with connect(staging) as con:
         store.ensure_schema(con)
-        store.load_reference(con, load_reporting_units(settings.reporting_units),
+        store.load_reference(con, units,
                              read_targets(settings.targets or TARGETS_CSV))
         store.add_periods(con, store.known_periods(con), settings.deadlines)  # as configured
     return staging
 
 
-def find_returns(inbox: Path, staging: Path, now: dt.datetime, settle_seconds: int = 0,
-                 max_file_mb: int | None = None
+@retried
+def find_returns(inbox: Path, archive: Path, staging: Path, now: dt.datetime,
+                 settle_seconds: int = 0, max_file_mb: int | None = None
                  ) -> tuple[list[IncomingFile], list[IncomingFile]]:
-    """(every settled file in the inbox, those never processed before). A file arrived
-    after the last run started, whatever its own time says (that run did not see it)."""
+    """(every settled file in the inbox, those never processed before), each read once and
+    kept in the archive, unchanged, under its hash. A file arrived after the last run
+    started, whatever its own time says (that run did not see it)."""
     inbox.mkdir(parents=True, exist_ok=True)
     with connect(staging) as con:
         last_start, known = store.last_run_start(con), store.known_hashes(con)
-    files = scan_inbox(inbox, now, settle_seconds, max_bytes=_bytes(max_file_mb),
+    files = scan_inbox(inbox, archive, now, settle_seconds, max_bytes=_bytes(max_file_mb),
                        not_before=last_start)
     return files, new_files(files, known)
 
 
-def archive_returns(files: list[IncomingFile], archive: Path) -> list[IncomingFile]:
-    """Keep every original, unchanged, in the content-addressed archive: the files with
-    their checked copy. A refused file is not copied; a file whose bytes changed since it
-    was found is being rewritten and waits in the inbox for the next run."""
-    kept = []
-    for f in files:
-        try:
-            kept.append(f if f.refused else replace(f, archived=archive_file(archive, f)))
-        except ChangedWhileArchived:
-            log.warning("%s: tệp đã thay đổi từ lúc tìm thấy, để đến lần chạy sau (changed "
-                        "since it was found, left for the next run)", f.name)
-    return kept
-
-
-def read_returns(files: list[IncomingFile], units_csv: Path | None,
+def read_returns(files: list[IncomingFile], units: pd.DataFrame,
                  workers: int | None = None, max_file_mb: int | None = None
                  ) -> list[ReturnRead]:
     """Read every new file from its archived copy (the bytes its hash names); many files
     are shared between processes, one per core. A refused file is not read: its read
     says why."""
-    units = reporting_units(load_reporting_units(units_csv))
     readable = [f for f in files if not f.refused]
-    done = iter(read_many([(f.archived, f.name) for f in readable], units, workers))
+    done = iter(read_many([(f.archived, f.name) for f in readable], reporting_units(units),
+                          workers))
     reads = []
     for i, f in enumerate(files, 1):
         read = next(done) if not f.refused else ReturnRead(f.name, readable=False)
-        read.failures += inbox_failures(f, _bytes(max_file_mb))
+        read = replace(read, failures=read.failures + inbox_failures(f, _bytes(max_file_mb)))
         reads.append(read)
         errors = sum(x.severity == "error" for x in read.failures)
         log.info("[%d/%d] %s: %s", i, len(files), f.name,
@@ -98,7 +102,7 @@ def _bytes(megabytes: int | None) -> int | None:
 def validate_returns(reads: list[ReturnRead], staging: Path) -> list[ReturnRead]:
     with connect(staging) as con:
         known = store.known_unions(con)
-    return validate_returns_together(reads, known)
+    return check_returns(reads, known)
 
 
 def load_returns(staging: Path, files: list[IncomingFile], reads: list[ReturnRead],
@@ -122,14 +126,16 @@ def materialize_indicators(staging: Path, run: dict) -> dict:
     return run
 
 
+@retried
 def publish_warehouse(staging: Path, warehouse: Path) -> None:
     publish.publish(staging, warehouse)
 
 
-def clear_inbox(files: list[IncomingFile], archive: Path) -> int:
-    """Remove from the inbox every file now safe in the archive (same bytes, checked by
-    hash when archived) and published; returns how many were removed."""
-    return sum(remove_archived(archive, f) for f in files)
+@retried
+def clear_inbox(files: list[IncomingFile]) -> int:
+    """Remove from the inbox every file now safe in the archive and published (unless its
+    bytes changed since: a new file under the same name is never lost); how many."""
+    return sum(clear(f) for f in files)
 
 
 class OutputsOwed(RuntimeError):
@@ -143,20 +149,21 @@ class OutputsOwed(RuntimeError):
             f"workbooks or report could not be written; the next run writes them")
 
 
+@retried
 def write_run_summary(warehouse: Path, reports: Path, run: dict,
                       feedback: list[Path] | None = None) -> dict:
     """The run's report, from what the warehouse records: summary.json, summary.md and
     report.html in reports/run_<id>/."""
     with connect(warehouse, read_only=True) as con:
         result = summary.run_summary(con, run)
-    result["feedback"] = [str(p) for p in feedback or []]
+    result = result | {"feedback": [str(p) for p in feedback or []]}
     folder = reports / f"run_{run['run_id']}"
     folder.mkdir(parents=True, exist_ok=True)
     _write_text(folder / "summary.json", json.dumps(result, ensure_ascii=False, default=str))
-    _write_text(folder / "summary.md", summary.render_markdown(result, warehouse))
+    markdown = summary.render_markdown(result, warehouse)  # rendered once: file, artifact, terminal
+    _write_text(folder / "summary.md", markdown)
     _write_text(folder / "report.html", render_html(result, warehouse))
-    result["report_folder"] = str(folder)
-    return result
+    return result | {"report_folder": str(folder), "markdown": markdown}
 
 
 def _write_text(path: Path, text: str) -> None:
@@ -175,6 +182,7 @@ def gather_feedback(staging: Path, run_id: str) -> list[dict]:
     return [f | {"failures": failures[f["file_hash"]]} for f in files]
 
 
+@retried
 def write_feedback_workbooks(jobs: list[dict], reports: Path, run_id: str) -> list[Path]:
     """Each rejected or flagged return of the run, back to its district with its faulty
     cells marked, written aside (publish_feedback puts them in place). Names that would
@@ -213,6 +221,7 @@ def _feedback_job(job: tuple[dict, Path, str]) -> tuple[Path | None, str | None,
         return None, f"{type(exc).__name__}: {exc}", again
 
 
+@retried
 def publish_feedback(writing: Future, reports: Path, run_id: str) -> list[Path]:
     """The run's feedback workbooks, once written (`writing`: write_feedback_workbooks
     running alongside) and the warehouse published, in place:
@@ -241,6 +250,7 @@ def write_owed_outputs(staging: Path, warehouse: Path, reports: Path) -> list[st
     return done
 
 
+@retried
 def record_outputs_written(warehouse: Path, run_ids: list[str]) -> None:
     """Mark these runs completed in the published warehouse (a small publish of its own)."""
     staging = publish.open_staging(warehouse)
@@ -261,12 +271,12 @@ def consolidate(settings: Settings, run_id: str, stage=lambda fn: fn) -> dict:
     step = stage
 
     with publish.run_lock(settings.warehouse), ThreadPoolExecutor(1) as alongside:
-        staging = step(prepare_warehouse)(settings)
+        units = step(read_reference)(settings.reporting_units)
+        staging = step(prepare_warehouse)(settings, units)
         earlier = step(write_owed_outputs)(staging, settings.warehouse, settings.reports)
-        seen, files = step(find_returns)(settings.inbox, staging, started,
+        seen, files = step(find_returns)(settings.inbox, settings.archive, staging, started,
                                          settings.settle_seconds, settings.max_file_mb)
-        files = step(archive_returns)(files, settings.archive)
-        reads = step(read_returns)(files, settings.reporting_units, None, settings.max_file_mb)
+        reads = step(read_returns)(files, units, None, settings.max_file_mb)
         reads = step(validate_returns)(reads, staging)
         step(load_returns)(staging, files, reads, run_id, settings.deadlines)
         jobs = step(gather_feedback)(staging, run_id)
@@ -276,7 +286,7 @@ def consolidate(settings: Settings, run_id: str, stage=lambda fn: fn) -> dict:
         run = step(materialize_indicators)(
             staging, run | {"files_seen": len(seen), "files_new": len(files)})
         step(publish_warehouse)(staging, settings.warehouse)
-        step(clear_inbox)(seen, settings.archive)
+        step(clear_inbox)(seen)
         try:
             placed = step(publish_feedback)(writing, settings.reports, run_id)
             result = step(write_run_summary)(settings.warehouse, settings.reports,

@@ -1,71 +1,121 @@
 """The content-addressed archive: every original file kept, unchanged, under its hash.
 
-A file is copied once, by a single read of the inbox file (never through a link) that
-hashes what it copies: the archived copy is exactly the bytes with that hash, and the run
-reads its rows from that copy, never from the inbox, so a file rewritten in the inbox during
-the run cannot make the warehouse disagree with the archive."""
+A file is read once a run: `keep` copies it into the archive and hashes the bytes as it
+copies them, so the archived copy is exactly the bytes its hash names, and the run reads its
+rows from that copy, never from the inbox (a file rewritten in the inbox during the run
+cannot make the warehouse disagree with the archive). A file whose size or time changes
+while it is read is still being written: nothing of it is kept, and it waits for the next
+run. The one other read is `unchanged`, before a file leaves the inbox: a district may have
+put a new file under the same name since, and that one must never be lost."""
 
 from __future__ import annotations
 
 import hashlib
 import os
 import re
+import stat
+import uuid
 from pathlib import Path
 
-from intake.inbox import CHUNK, IncomingFile, open_regular, sha256_of
-
+CHUNK = 1 << 20
 SUFFIX = re.compile(r"\.[A-Za-z0-9]{1,8}")
+INCOMING = ".incoming"  # archive/.incoming/: copies being made, never a kept file
 
 
-class ChangedWhileArchived(OSError):
-    """The inbox file is no longer what it was found to be (being rewritten, gone, replaced
-    by a link): whatever is there waits for the next run."""
+class TooLarge(OSError):
+    """The file grew past the size cap while it was read."""
 
 
-def archive_path(archive: Path, file: IncomingFile) -> Path:
-    suffix = file.path.suffix.lower()
-    return archive / file.sha256[:2] / (file.sha256 + (suffix if SUFFIX.fullmatch(suffix) else ""))
+class Unopenable(OSError):
+    """The inbox file cannot be opened or read (gone, a link, no permission, an I/O error):
+    the fault is the file's, not the archive's."""
 
 
-def archive_file(archive: Path, file: IncomingFile) -> Path:
-    """Copy the file into the archive (once), hashing the bytes as they are copied;
-    ChangedWhileArchived when they are not the bytes the file was found with."""
-    target = archive_path(archive, file)
-    if target.exists():
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".partial")
+class ChangedWhileRead(OSError):
+    """The file's size or time changed while it was read: it is still being written."""
+
+
+def open_regular(path: Path) -> int:
+    """A file descriptor for reading `path`, never through a symbolic link and never
+    blocking on a FIFO; OSError when it is not a regular file."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise OSError(f"{path} is not a regular file")
+    return fd
+
+
+def archive_path(archive: Path, sha256: str, suffix: str) -> Path:
+    suffix = suffix.lower()
+    return archive / sha256[:2] / (sha256 + (suffix if SUFFIX.fullmatch(suffix) else ""))
+
+
+def keep(archive: Path, path: Path, max_bytes: int | None = None) -> tuple[str, Path, int]:
+    """(SHA-256 of the file's bytes, its copy in the archive, its size), by one read of the
+    file. Unopenable, TooLarge past `max_bytes`, ChangedWhileRead; an error of the archive's
+    own folder (not writable, disk full) is raised as it is."""
+    try:
+        source = open_regular(path)
+    except OSError as exc:
+        raise Unopenable(exc.errno, exc.strerror or str(exc)) from exc
+    partial = archive / INCOMING / f"{uuid.uuid4().hex}.partial"
+    try:
+        with os.fdopen(source, "rb") as src:
+            before = _identity(os.fstat(src.fileno()))
+            partial.parent.mkdir(parents=True, exist_ok=True)
+            with open(partial, "wb") as dst:
+                digest = _copy(src, dst, max_bytes)
+                dst.flush()
+                os.fsync(dst.fileno())
+            after = _identity(os.fstat(src.fileno()))
+        if after != before:
+            raise ChangedWhileRead(f"{path} changed while it was read")
+        target = archive_path(archive, digest, path.suffix)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.exists():
+            partial.unlink()
+        else:
+            os.replace(partial, target)
+        return digest, target, before[1]
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+
+
+def _copy(src, dst, max_bytes: int | None) -> str:
+    """Copy `src` to `dst`, hashing what is copied; the hex digest."""
+    digest, copied = hashlib.sha256(), 0
+    while True:
+        try:
+            chunk = src.read(CHUNK)
+        except OSError as exc:
+            raise Unopenable(exc.errno, exc.strerror or str(exc)) from exc
+        if not chunk:
+            return digest.hexdigest()
+        copied += len(chunk)
+        if max_bytes is not None and copied > max_bytes:
+            raise TooLarge(f"larger than {max_bytes} bytes")
+        digest.update(chunk)
+        dst.write(chunk)
+
+
+def _identity(st: os.stat_result) -> tuple[int, int, int]:
+    return st.st_ino, st.st_size, st.st_mtime_ns
+
+
+def sha256_of(path: Path) -> str:
+    """SHA-256 of the file's bytes, read without following a link."""
     digest = hashlib.sha256()
-    try:
-        source = open_regular(file.path)
-    except OSError as exc:  # gone, or replaced by a link or a FIFO, since it was found
-        raise ChangedWhileArchived(f"{file.name}: {exc.strerror or exc}") from exc
-    copied = 0
-    with os.fdopen(source, "rb") as src, open(partial, "wb") as dst:
-        for chunk in iter(lambda: src.read(CHUNK), b""):
-            copied += len(chunk)
-            if copied > file.size:  # it grew: never copy more than was found
-                break
+    with os.fdopen(open_regular(path), "rb") as fh:
+        for chunk in iter(lambda: fh.read(CHUNK), b""):
             digest.update(chunk)
-            dst.write(chunk)
-        dst.flush()
-        os.fsync(dst.fileno())
-    if copied > file.size or digest.hexdigest() != file.sha256:
-        partial.unlink()
-        raise ChangedWhileArchived(f"{file.name} changed while being archived")
-    os.replace(partial, target)
-    return target
+    return digest.hexdigest()
 
 
-def remove_archived(archive: Path, file: IncomingFile) -> bool:
-    """Delete the inbox copy of a file whose archived copy exists; False if it is not
-    archived, refused, or changed since it was hashed (then it stays for the next run)."""
-    if file.refused or not archive_path(archive, file).exists():
-        return False
+def unchanged(path: Path, sha256: str) -> bool:
+    """Whether the file at `path` still holds the bytes with this hash (not gone, not
+    replaced by a link or by a new file under the same name)."""
     try:
-        if sha256_of(file.path) != file.sha256:
-            return False
-    except OSError:  # gone, or replaced by something that is not a plain file
+        return sha256_of(path) == sha256
+    except OSError:
         return False
-    file.path.unlink()
-    return True

@@ -1,4 +1,5 @@
-"""Finding returns in the inbox: every file, identified by the SHA-256 of its bytes.
+"""Finding returns in the inbox: every file read once, kept in the archive and identified
+by the SHA-256 of its bytes (intake/archive.py).
 
 The inbox is taken as it is, whoever can write to it:
 - a symbolic link is never followed (its target is neither read nor archived) and a file
@@ -6,7 +7,8 @@ The inbox is taken as it is, whoever can write to it:
   that names it, and left where it is;
 - a file that cannot be opened (no permission, an I/O error) is refused the same way;
 - a name that is not valid UTF-8 is shown with its undecodable bytes as "�", and flagged;
-- a file that vanishes while the inbox is scanned is simply not there;
+- a file that vanishes while the inbox is scanned is simply not there, and one that changes
+  while it is read is still being written: it waits for the next run;
 - hidden files and Office lock files are not returns.
 A refused file has no hash of its bytes: it is known by a digest of what was seen of it (its
 place in the inbox, refusal, size and time), so that the same refusal is recorded once.
@@ -15,6 +17,7 @@ place in the inbox, refusal, size and time), so that the same refusal is recorde
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import os
 import stat
@@ -23,10 +26,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from transforms.failures import Failure, vi_number
+from intake.archive import ChangedWhileRead, TooLarge, Unopenable, keep, unchanged
+from transforms.failures import Failure
+from transforms.text import vi_number
 
 IGNORED_PREFIXES = (".", "~$")  # hidden files, Office lock files
-CHUNK = 1 << 20
 # Refusals (rule codes of contracts/rules.py): the file is not read at all.
 LINK, TOO_LARGE, NOT_OPENED = "FILE_LINK", "FILE_TOO_LARGE", "FILE_NOT_OPENED"
 NAME_NOT_UNICODE = "FILE_NAME_NOT_UNICODE"  # a warning: the file is read
@@ -41,64 +45,39 @@ class IncomingFile:
     received_at: dt.datetime
     refused: str | None = None  # rule code when the file is not read at all
     detail: str = ""  # what the refusal's message says of it (an error, a size)
-    archived: Path | None = None  # the checked copy in the archive, once archived
+    archived: Path | None = None  # its copy in the archive (None when refused)
 
     @property
     def name_not_unicode(self) -> bool:
         return _display(self.path.name) != self.path.name
 
 
-class TooLarge(OSError):
-    """The file grew past the size cap while it was read."""
-
-
-def open_regular(path: Path) -> int:
-    """A file descriptor for reading `path`, never through a symbolic link and never
-    blocking on a FIFO; OSError when it is not a regular file."""
-    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        os.close(fd)
-        raise OSError(f"{path} is not a regular file")
-    return fd
-
-
-def sha256_of(path: Path, max_bytes: int | None = None) -> str:
-    """SHA-256 of the file's bytes (read without following a link); TooLarge past
-    `max_bytes`."""
-    digest, read = hashlib.sha256(), 0
-    with os.fdopen(open_regular(path), "rb") as fh:
-        for chunk in iter(lambda: fh.read(CHUNK), b""):
-            read += len(chunk)
-            if max_bytes is not None and read > max_bytes:
-                raise TooLarge(f"{path} is larger than {max_bytes} bytes")
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def scan_inbox(inbox: Path, now: dt.datetime, settle_seconds: float = 0, *,
+def scan_inbox(inbox: Path, archive: Path, now: dt.datetime, settle_seconds: float = 0, *,
                max_bytes: int | None = None,
                not_before: dt.datetime | None = None) -> list[IncomingFile]:
-    """Every settled file under the inbox (sorted by path), with its hash and arrival time:
+    """Every settled file under the inbox (sorted by path), kept in the archive, with its
+    hash and arrival time:
     its modification time, never later than now and never earlier than `not_before` (the
     start of the last run, which did not see it: a back-dated time proves nothing). The
     nightly run sees a file up to a day after it arrived; the deadline counts arrival. A
     file modified within the last minute is looked at again after `settle_seconds`: if its
     size or time changed, it is still being copied and waits for the next run. Links,
     files over `max_bytes` and files that cannot be opened come back refused."""
-    entries = sorted(_walk(Path(inbox)))
+    entries = sorted(_walk(Path(inbox), skip=Path(archive)))
     young = [(p, st) for p, st in entries
              if not stat.S_ISLNK(st.st_mode) and now.timestamp() - st.st_mtime < 60]
     if young and settle_seconds:
         time.sleep(settle_seconds)
         moving = {p for p, st in young if _changed(p, st)}
         entries = [(p, st) for p, st in entries if p not in moving]
-    found = (_incoming(Path(inbox), p, st, max_bytes) for p, st in entries)
+    found = (_incoming(Path(inbox), archive, p, st, max_bytes) for p, st in entries)
     return [_received(f, now, not_before) for f in found if f is not None]
 
 
-def _walk(folder: Path) -> Iterator[tuple[Path, os.stat_result]]:
+def _walk(folder: Path, skip: Path) -> Iterator[tuple[Path, os.stat_result]]:
     """(path, lstat) of every file and link under `folder`, never through a link (however
-    deep the folders go)."""
+    deep the folders go), nor into `skip` (the archive, should it be inside the inbox)."""
+    skipped = _same_as(skip)
     folders = [folder]
     while folders:
         try:
@@ -114,28 +93,40 @@ def _walk(folder: Path) -> Iterator[tuple[Path, os.stat_result]]:
             except OSError:
                 continue
             if stat.S_ISDIR(st.st_mode):
-                folders.append(Path(entry.path))
+                if (st.st_dev, st.st_ino) != skipped:
+                    folders.append(Path(entry.path))
             elif stat.S_ISLNK(st.st_mode) or stat.S_ISREG(st.st_mode):
                 yield Path(entry.path), st  # FIFOs, sockets and devices are not files sent
 
 
-def _incoming(inbox: Path, path: Path, st: os.stat_result,
+def _same_as(folder: Path) -> tuple[int, int] | None:
+    try:
+        st = folder.stat()
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+def _incoming(inbox: Path, archive: Path, path: Path, st: os.stat_result,
               max_bytes: int | None) -> IncomingFile | None:
-    """The file as the run takes it: hashed, or refused; None when it vanished."""
+    """The file as the run takes it: kept in the archive, or refused; None when it vanished
+    or is still being written."""
     if stat.S_ISLNK(st.st_mode):
         return _refused(inbox, path, st, LINK, 0)
     if max_bytes is not None and st.st_size > max_bytes:
         return _refused(inbox, path, st, TOO_LARGE, st.st_size, _megabytes(st.st_size))
     try:
-        digest = sha256_of(path, max_bytes)
-    except FileNotFoundError:
-        return None
+        digest, archived, size = keep(archive, path, max_bytes)
     except TooLarge:
         return _refused(inbox, path, st, TOO_LARGE, st.st_size, f"> {_megabytes(max_bytes)}")
-    except OSError as exc:
+    except ChangedWhileRead:
+        return None
+    except Unopenable as exc:
+        if exc.errno in (errno.ENOENT, errno.ELOOP):  # gone, or a link now: seen next run
+            return None
         return _refused(inbox, path, st, NOT_OPENED, st.st_size,
                         exc.strerror or type(exc).__name__)
-    return IncomingFile(path, _display(path.name), digest, st.st_size, _mtime(st))
+    return IncomingFile(path, _display(path.name), digest, size, _mtime(st), archived=archived)
 
 
 def _refused(inbox: Path, path: Path, st: os.stat_result, rule: str, size: int,
@@ -205,3 +196,14 @@ def new_files(files: list[IncomingFile], known: set[str]) -> list[IncomingFile]:
             seen.add(f.sha256)
             fresh.append(f)
     return fresh
+
+
+def clear(file: IncomingFile) -> bool:
+    """Delete the inbox copy of a file kept in the archive; False if it is refused, not
+    kept, or no longer the bytes that were kept (then it stays for the next run)."""
+    if file.refused or file.archived is None or not file.archived.exists():
+        return False
+    if not unchanged(file.path, file.sha256):
+        return False
+    file.path.unlink()
+    return True

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from transforms.failures import vi_number
+from transforms.text import vi_number
 from outputs.summary import vietnam_time
 
 DISTRICT_CHARTS = ("HTX_TOTAL", "REVENUE_PER_HTX")

@@ -12,7 +12,7 @@ import duckdb
 import pandas as pd
 
 from contracts.reference import TIME_ZONE
-from transforms.failures import vi_number
+from transforms.text import vi_number
 from warehouse import db
 from outputs.escape import md_code, md_text
 

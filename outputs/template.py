@@ -77,7 +77,7 @@ def safe_set(ws: Worksheet, row: int, col: int, value: object) -> Cell:
     return cell
 
 
-def cell_ref(sheet: str, field_name: str, data_index: int = 0) -> str:
+def field_cell(sheet: str, field_name: str, data_index: int = 0) -> str:
     """The A1 reference ("DS_HTX!M7") of the cell `write_return` puts a value in.
 
     Table sheets: row `data_index` (0-based) of the field's column. Label sheets: the value
@@ -346,7 +346,7 @@ def _yes_no(flag: bool) -> str:
 
 
 def _write_help_line(ws: Worksheet, row: int, s: Sheet, f: Field) -> None:
-    where = cell_ref(s.name, f.name).split("!")[1]
+    where = field_cell(s.name, f.name).split("!")[1]
     position = where if s.layout == "labels" else where.rstrip("0123456789")
     allowed = "; ".join(t.name_vi for t in f.vocabulary.terms) if f.vocabulary else ""
     values = (position, f.header, f.unit or "", _yes_no(f.required), allowed,

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from transforms.failures import vi_number
+from transforms.text import vi_number
 from outputs.escape import terminal_text
 
 WIDTH = 100

@@ -41,7 +41,7 @@ def test_a_derived_return_reads_as_its_new_unit_and_period(tmp_path):
     from contracts.reference import load_reporting_units
     from demo.province import write_demo_returns
     from transforms.periods import period_from_code
-    from transforms.returns import read_return, validate_returns
+    from transforms.returns import check_returns, read_return
     from transforms.reporting_units import reporting_units
 
     (original,) = [p for p in write_demo_returns(tmp_path / "base", inboxes.BASE, 1)
@@ -51,7 +51,7 @@ def test_a_derived_return_reads_as_its_new_unit_and_period(tmp_path):
     period = period_from_code("2020S2")
     copy = inboxes.derive(original, tmp_path / "042_2020S2.xlsx", "042", "Huyện Số 042", period)
     units = reporting_units(load_reporting_units(units_csv))
-    before, after = validate_returns([read_return(original, reporting_units(
+    before, after = check_returns([read_return(original, reporting_units(
         load_reporting_units())), read_return(copy, units)], frozenset())
     assert (after.unit_code, after.period) == ("042", period)
     assert sorted(f.rule for f in after.failures) == sorted(f.rule for f in before.failures)

@@ -16,7 +16,7 @@ from transforms.targets import read_targets
 from contracts.return_form import ROSTER, TASKS, TOTALS, UNIONS
 from contracts.rules import MIN_MEMBERS, ROW_RULES, RowContext, rule
 from contracts.schemas import sheet_schema
-from outputs.template import cell_ref
+from outputs.template import field_cell
 from contracts.vocabularies import RATINGS, SECTORS, STATUSES, TASK_STATUSES
 from demo.province import (
     CITY, FAULT_PLAN, LATE_UNIT, RATING_SHARES, SECTOR_SHARES, TASK_STATUS_SHARES,
@@ -292,11 +292,11 @@ def test_manifest_cells_hold_the_faulty_values(written, province):
 
     trained = cells[("118", "TRAINED_ABOVE_MANAGERS")]
     row = province["118"].faults[0].data_index
-    assert trained == cell_ref(ROSTER.name, "managers_trained", row)
-    assert value("118", trained) > value("118", cell_ref(ROSTER.name, "managers", row))
+    assert trained == field_cell(ROSTER.name, "managers_trained", row)
+    assert value("118", trained) > value("118", field_cell(ROSTER.name, "managers", row))
     profit = province["121"].faults[0].data_index
     assert value("121", cells[("121", "PROFIT_ABOVE_REVENUE")]) \
-        > value("121", cell_ref(ROSTER.name, "revenue", profit))
+        > value("121", field_cell(ROSTER.name, "revenue", profit))
     assert value("124", cells[("124", "MEMBERS_BELOW_MINIMUM")]) < MIN_MEMBERS
     assert value("120", cells[("120", "TOTAL_MISMATCH")]) == province["120"].totals["total_coops"]
     assert value("116", cells[(CITY, "TASK_COUNT_MISMATCH")]) == 38

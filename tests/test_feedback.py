@@ -19,7 +19,7 @@ from openpyxl.comments import Comment
 from openpyxl.utils import quote_sheetname
 
 from contracts.return_form import ROSTER, TOTALS
-from outputs.template import cell_ref
+from outputs.template import field_cell
 from tests.fixtures.returns import (
     XLSX_MAIN,
     XCell,
@@ -336,10 +336,10 @@ def _formula_return(folder: Path) -> Path:
     book = template_book(PERIOD)
     roster = book[ROSTER.name]
     for (i, name), text in FORMULA_LIKE_TEXT.items():
-        _, coordinate = _split(cell_ref(ROSTER.name, name, i))
+        _, coordinate = _split(field_cell(ROSTER.name, name, i))
         roster.cells[_rc(coordinate)] = XCell(text)
     for (i, name), (formula, cached) in REAL_FORMULAS.items():
-        _, coordinate = _split(cell_ref(ROSTER.name, name, i))
+        _, coordinate = _split(field_cell(ROSTER.name, name, i))
         roster.cells[_rc(coordinate)] = XCell(cached, formula=formula)
     return write_xlsxwriter(book, folder / "formula_like.xlsx")
 
@@ -358,10 +358,10 @@ def _failures(*failures: Failure, waived: tuple[int, ...] = ()) -> pd.DataFrame:
 
 def test_formula_like_text_and_formulas_come_out_as_text_or_values(tmp_path):
     original = _formula_return(tmp_path / "in")
-    name_cell = cell_ref(ROSTER.name, "name", 0)
+    name_cell = field_cell(ROSTER.name, "name", 0)
     failures = _failures(
         Failure("VALUE_REQUIRED", ROSTER.name, 5, "name", name_cell, '=HYPERLINK("http://x")'),
-        Failure("VALUE_NEGATIVE", ROSTER.name, 6, "profit", cell_ref(ROSTER.name, "profit", 1),
+        Failure("VALUE_NEGATIVE", ROSTER.name, 6, "profit", field_cell(ROSTER.name, "profit", 1),
                 "-45,5"),
         Failure("MACROS_IGNORED", value="@SUM(A1)"),
     )
@@ -371,10 +371,10 @@ def test_formula_like_text_and_formulas_come_out_as_text_or_values(tmp_path):
     wb = load_workbook(path)
     roster = wb[ROSTER.name]
     for (i, name), text in FORMULA_LIKE_TEXT.items():
-        c = roster[_split(cell_ref(ROSTER.name, name, i))[1]]
+        c = roster[_split(field_cell(ROSTER.name, name, i))[1]]
         assert (c.value, c.data_type) == (text, "s")
     for (i, name), (_, cached) in REAL_FORMULAS.items():
-        c = roster[_split(cell_ref(ROSTER.name, name, i))[1]]
+        c = roster[_split(field_cell(ROSTER.name, name, i))[1]]
         assert c.value == cached and c.data_type in ("n", "s")
     listed = wb.worksheets[0]
     texts = {c.value for row in listed.iter_rows() for c in row if isinstance(c.value, str)}
@@ -388,7 +388,7 @@ def test_formula_without_cached_value_comes_out_as_its_text(tmp_path):
     """openpyxl writes formulas with no cached value: the feedback shows the formula text."""
     original = write_template_version(tmp_path / "in.xlsx", PERIOD)
     wb = load_workbook(original)
-    total = cell_ref(TOTALS.name, "total_coops")
+    total = field_cell(TOTALS.name, "total_coops")
     sheet, coordinate = _split(total)
     wb[sheet][coordinate] = "=COUNTA(DS_HTX!B5:B12)"
     wb.save(original)
@@ -403,9 +403,9 @@ def test_formula_without_cached_value_comes_out_as_its_text(tmp_path):
 
 # --- formats and layouts the districts send ---------------------------------------------------
 
-MEMBERS = cell_ref(ROSTER.name, "members", 2)
-PROFIT = cell_ref(ROSTER.name, "profit", 1)
-DECLARED = cell_ref(TOTALS.name, "total_coops")
+MEMBERS = field_cell(ROSTER.name, "members", 2)
+PROFIT = field_cell(ROSTER.name, "profit", 1)
+DECLARED = field_cell(TOTALS.name, "total_coops")
 
 
 def _mixed_failures() -> pd.DataFrame:
@@ -909,7 +909,7 @@ def _book_with_formula_like_text():
     roster = book[ROSTER.name]
     placed = {}
     for i, text in enumerate(LOOKS_LIKE_A_FORMULA):
-        _, coordinate = _split(cell_ref(ROSTER.name, "note", i))
+        _, coordinate = _split(field_cell(ROSTER.name, "note", i))
         roster.cells[_rc(coordinate)] = XCell(text)
         placed[coordinate] = text
     return book, placed
@@ -917,7 +917,7 @@ def _book_with_formula_like_text():
 
 def _formula_like_failures() -> pd.DataFrame:
     frame = _failures(*(Failure("VALUE_NEGATIVE", ROSTER.name, 5 + i, "note",
-                                cell_ref(ROSTER.name, "note", i), text)
+                                field_cell(ROSTER.name, "note", i), text)
                         for i, text in enumerate(LOOKS_LIKE_A_FORMULA)),
                       Failure("MACROS_IGNORED", value="=2+2"))
     frame["message_vi"] = [f"{text} (sửa ô này)" for text in frame["value_found"]]

@@ -22,10 +22,10 @@ def test_a_file_still_being_copied_waits_for_the_next_run(tmp_path):
 
     writer = threading.Thread(target=keep_copying)
     writer.start()
-    first = scan_inbox(tmp_path, dt.datetime.now(), settle_seconds=1)
+    first = scan_inbox(tmp_path, tmp_path / "archive", dt.datetime.now(), settle_seconds=1)
     writer.join()
     assert [f.name for f in first] == ["done.xlsx"]
-    later = scan_inbox(tmp_path, dt.datetime.now(), settle_seconds=1)
+    later = scan_inbox(tmp_path, tmp_path / "archive", dt.datetime.now(), settle_seconds=1)
     assert [f.name for f in later] == ["done.xlsx", "growing.xlsx"]
 
 
@@ -35,7 +35,7 @@ def test_old_files_are_read_without_waiting(tmp_path):
     stamp = time.time() - 3600
     os.utime(old, (stamp, stamp))
     start = time.monotonic()
-    assert [f.name for f in scan_inbox(tmp_path, dt.datetime.now(), settle_seconds=5)] == \
+    assert [f.name for f in scan_inbox(tmp_path, tmp_path / "archive", dt.datetime.now(), settle_seconds=5)] == \
         ["old.xlsx"]
     assert time.monotonic() - start < 5
 
@@ -43,7 +43,7 @@ def test_old_files_are_read_without_waiting(tmp_path):
 def test_office_lock_files_and_hidden_files_are_not_returns(tmp_path):
     (tmp_path / "~$116_2023.xlsx").write_bytes(b"lock")
     (tmp_path / ".DS_Store").write_bytes(b"x")
-    assert scan_inbox(tmp_path, dt.datetime.now()) == []
+    assert scan_inbox(tmp_path, tmp_path / "archive", dt.datetime.now()) == []
 
 
 # --- the inbox as it is: links, huge files, files that cannot be opened, odd names ---------
@@ -61,7 +61,8 @@ import pytest  # noqa: E402
 from conftest import run_htx  # noqa: E402
 from flows import steps  # noqa: E402
 from flows.settings import Settings, load_settings  # noqa: E402
-from transforms import inbox as inbox_module  # noqa: E402
+from intake import archive as archive_module  # noqa: E402
+from intake import inbox as inbox_module  # noqa: E402
 from demo.province import write_demo_returns  # noqa: E402
 from transforms.periods import period_from_code  # noqa: E402
 
@@ -110,13 +111,13 @@ def sparse(path: Path, size: int) -> Path:
 
 
 def never_hashed(monkeypatch, *names: str) -> None:
-    """Fail the test if a file of these names is ever hashed (read) by the inbox."""
-    real = inbox_module.sha256_of
+    """Fail the test if a file of these names is ever read (hashed and kept) by the inbox."""
+    real = inbox_module.keep
 
-    def spy(path, *args, **kwargs):
+    def spy(archive, path, *args, **kwargs):
         assert Path(path).name not in names, f"{path} was read"
-        return real(path, *args, **kwargs)
-    monkeypatch.setattr(inbox_module, "sha256_of", spy)
+        return real(archive, path, *args, **kwargs)
+    monkeypatch.setattr(inbox_module, "keep", spy)
 
 
 @pytest.mark.parametrize("target", ["/proc/self/environ", "/etc/passwd", "sparse file",
@@ -169,7 +170,7 @@ def test_the_size_cap_is_a_setting(tmp_path, returns, monkeypatch):
     assert load_settings().max_file_mb == 1
     (tmp_path / "inbox").mkdir()
     (tmp_path / "inbox" / "hai_mb.xlsx").write_bytes(os.urandom(2_000_000))
-    (found,) = scan_inbox(tmp_path / "inbox", dt.datetime.now(), max_bytes=1_000_000)
+    (found,) = scan_inbox(tmp_path / "inbox", tmp_path / "archive", dt.datetime.now(), max_bytes=1_000_000)
     assert found.refused == "FILE_TOO_LARGE" and found.detail == "2 MB"
 
 
@@ -243,19 +244,54 @@ def test_rows_come_from_the_archived_copy_when_the_inbox_file_is_rewritten(tmp_p
         [("116",), ("121",)]
 
 
-def test_a_file_rewritten_while_it_is_archived_waits_for_the_next_run(tmp_path, returns):
+def test_a_file_rewritten_while_it_is_read_waits_for_the_next_run(tmp_path, returns,
+                                                                  monkeypatch):
+    """The district overwrites its file while the run reads it: nothing of it is kept (its
+    bytes are neither the old file nor the new one), and the next run takes the new one."""
     (sent,) = deliver(tmp_path, returns["116"])
+    real = archive_module._copy
 
-    def stage(fn):
-        if fn.__name__ == "archive_returns":
-            rewrite(sent, returns["121"])  # after hashing, before copying
-        return fn
-    steps.consolidate(settings(tmp_path), str(uuid.uuid4()), stage=stage)
+    def overwritten_meanwhile(src, dst, max_bytes):
+        digest = real(src, dst, max_bytes)
+        rewrite(sent, returns["121"])  # the same file (inode), new bytes, new size and time
+        return digest
+    monkeypatch.setattr(archive_module, "_copy", overwritten_meanwhile)
+    steps.consolidate(settings(tmp_path), str(uuid.uuid4()))
+    monkeypatch.undo()
 
     assert query(tmp_path, "SELECT count(*) FROM raw.submissions") == [(0,)]
     assert archived_bytes(tmp_path) == []
     steps.consolidate(settings(tmp_path), str(uuid.uuid4()))
     assert query(tmp_path, "SELECT district_code FROM raw.submissions") == [("121",)]
+
+
+def test_each_file_is_read_once_to_be_hashed_and_kept(tmp_path, returns, monkeypatch):
+    """One read hashes and archives a file; the only other read is the check, before the
+    inbox copy is deleted, that it is still those bytes."""
+    deliver(tmp_path, returns["116"], returns["118"])
+    opened = []
+    real = archive_module.open_regular
+
+    def counted(path):
+        opened.append(Path(path).name)
+        return real(path)
+    monkeypatch.setattr(archive_module, "open_regular", counted)
+    steps.consolidate(settings(tmp_path), str(uuid.uuid4()))
+    assert sorted(opened) == ["116_2023.xlsx"] * 2 + ["118_2023.xlsx"] * 2
+    assert os.listdir(tmp_path / "inbox") == []
+
+
+def test_an_archive_inside_the_inbox_is_never_taken_for_returns(tmp_path, returns):
+    deliver(tmp_path, returns["116"])
+    inside = Settings(inbox=tmp_path / "inbox", warehouse=tmp_path / "w.duckdb",
+                      reports=tmp_path / "reports", archive=tmp_path / "inbox" / "luu_tru",
+                      settle_seconds=0)
+    steps.consolidate(inside, str(uuid.uuid4()))
+    steps.consolidate(inside, str(uuid.uuid4()))
+    assert query(tmp_path, "SELECT file_name, status FROM raw.submissions") == \
+        [("116_2023.xlsx", "accepted")]
+    assert [p.read_bytes() for p in (tmp_path / "inbox" / "luu_tru").rglob("*")
+            if p.is_file()] == [returns["116"].read_bytes()]
 
 
 def test_a_back_dated_file_is_not_received_before_the_last_run_started(tmp_path, returns):
@@ -284,15 +320,18 @@ def test_the_first_run_takes_a_files_own_time(tmp_path, returns):
         [(dt.datetime(2024, 1, 10).astimezone(),)]  # the same instant, with its zone
 
 
-def test_a_file_replaced_by_a_link_after_it_was_found_is_not_followed(tmp_path, returns):
+def test_a_file_replaced_by_a_link_after_it_was_found_is_not_followed(tmp_path, returns,
+                                                                     monkeypatch):
     (sent,) = deliver(tmp_path, returns["116"])
+    real = inbox_module.keep
 
-    def stage(fn):
-        if fn.__name__ == "archive_returns":  # after hashing, before copying
-            sent.unlink()
-            os.symlink("/etc/passwd", sent)
-        return fn
-    steps.consolidate(settings(tmp_path), str(uuid.uuid4()), stage=stage)
+    def link_meanwhile(archive, path, *args, **kwargs):
+        sent.unlink()  # after the inbox was listed, before the file is opened
+        os.symlink("/etc/passwd", sent)
+        return real(archive, path, *args, **kwargs)
+    monkeypatch.setattr(inbox_module, "keep", link_meanwhile)
+    steps.consolidate(settings(tmp_path), str(uuid.uuid4()))
+    monkeypatch.undo()
 
     assert archived_bytes(tmp_path) == []
     steps.consolidate(settings(tmp_path), str(uuid.uuid4()))
@@ -314,7 +353,7 @@ def test_folders_however_deep_are_scanned(tmp_path):
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(frames + 100)
     try:
-        found = scan_inbox(tmp_path, dt.datetime.now())
+        found = scan_inbox(tmp_path, tmp_path / "archive", dt.datetime.now())
     finally:
         sys.setrecursionlimit(limit)
     assert [f.name for f in found] == ["r.xlsx"]

@@ -27,7 +27,7 @@ from flows import steps
 from flows.settings import Settings
 from demo.province import write_demo_returns
 from transforms.periods import period_from_code
-from warehouse import feedback
+from outputs import feedback
 
 ROOT = Path(__file__).resolve().parent.parent
 KILLED_RUN = str(ROOT / "tests" / "killed_run.py")  # a run in its own process, killable

@@ -17,7 +17,7 @@ from contracts.return_form import ROSTER, TASKS, UNIONS
 from outputs.template import write_return, write_template
 from demo.province import generate_province
 from transforms.periods import period_from_code
-from transforms.returns import read_return, validate_return
+from transforms.returns import read_return, check_return
 from transforms.reporting_units import reporting_units
 
 PERIOD = period_from_code("2023")
@@ -85,20 +85,20 @@ def test_edge_values_round_trip(tmp_path):
     }], dtype=object)
     path = write_return(tmp_path / "edge.xlsx", unit_code="127", unit_name="Huyện Sốp Cộp",
                         period=PERIOD, roster=roster)
-    read = validate_return(read_return(path, UNITS), frozenset())
+    read = check_return(read_return(path, UNITS), frozenset())
     assert _rows(read.frames[ROSTER.name], ROSTER) == _rows(roster, ROSTER)
     assert [f.rule for f in read.failures] == []
 
 
 def test_the_blank_template_reads_as_an_empty_return(tmp_path):
     path = write_template(tmp_path / "blank.xlsx", "123", "Thị xã Mộc Châu", PERIOD)
-    read = validate_return(read_return(path, UNITS), frozenset())
+    read = check_return(read_return(path, UNITS), frozenset())
     assert read.unit_code == "123" and read.period == PERIOD
     assert read.frames[ROSTER.name].empty and read.failures == []
 
 
 def test_declared_task_count_is_checked(tmp_path, province):
-    read = validate_return(read_return(_write(tmp_path, province["116"]), UNITS), frozenset())
+    read = check_return(read_return(_write(tmp_path, province["116"]), UNITS), frozenset())
     (failure,) = [f for f in read.failures if f.rule == "TASK_COUNT_MISMATCH"]
     assert (failure.cell, failure.value, failure.params["listed"]) == ("Nhiem_vu!B2", "38", "34")
     assert "38" in failure.message("vi") and "34" in failure.message("vi")
@@ -138,7 +138,7 @@ def test_an_archive_whose_compression_ratio_alone_is_hostile_is_refused(tmp_path
     with pytest.raises(UnreadableFile) as refused:
         check_container(path)
     assert refused.value.rule == "FILE_HOSTILE"
-    read = validate_return(read_return(path, UNITS), frozenset())
+    read = check_return(read_return(path, UNITS), frozenset())
     assert [f.rule for f in read.failures] == ["FILE_HOSTILE"]
 
 

@@ -17,7 +17,7 @@ from contracts.return_form import RETURN_FORM
 from contracts.rules import rule
 from fixtures.returns import (FIXTURES, ROSTER_ROWS, UNION_ROWS, UNIT_CODE, Fixture,
                               base_totals, fixture_period, write_template_version)
-from transforms.returns import ReturnRead, read_return, validate_return
+from transforms.returns import ReturnRead, read_return, check_return
 from transforms.reporting_units import reporting_units
 
 UNITS = reporting_units(load_reporting_units())
@@ -71,7 +71,7 @@ def reads(tmp_path_factory):
             period = PERIODS[fixture.name]
             path = (write_template_version(folder / "template" / f"{fixture.name}.xlsx", period)
                     if template else fixture.build(folder / "variant", period))
-            done[(fixture.name, template)] = validate_return(read_return(path, UNITS),
+            done[(fixture.name, template)] = check_return(read_return(path, UNITS),
                                                              frozenset())
         return done[(fixture.name, template)]
 

@@ -24,7 +24,7 @@ import duckdb
 import pytest
 from markupsafe import escape
 
-from transforms.failures import vi_number
+from transforms.text import vi_number
 import outputs.report_html
 from outputs.report_html import TEMPLATES, Bar, bar_chart, render_chart, render_html
 from outputs.summary import run_summary, vietnam_time

@@ -20,7 +20,7 @@ import pytest
 from openpyxl import load_workbook
 
 from contracts.rules import RULES
-from outputs.template import cell_ref, write_return
+from outputs.template import field_cell, write_return
 from fixtures.returns import (UNIT_CODE, UNIT_NAME, base_roster, base_tasks, base_totals,
                               base_unions)
 from flows import steps
@@ -112,38 +112,38 @@ SCENARIOS = [
     Scenario("PERIOD_UNREADABLE", one(lambda d: edited(write(d, "r.xlsx"), set_cell(
         "Thong_tin!B5", "Năm ngoái"))), "Thong_tin!B5", ("Năm ngoái",)),
     Scenario("VALUE_REQUIRED", one(lambda d: write(d, "r.xlsx", roster=roster_with(name=None)())),
-             cell_ref("DS_HTX", "name", ROW0), ("Tên hợp tác xã",)),
+             field_cell("DS_HTX", "name", ROW0), ("Tên hợp tác xã",)),
     Scenario("VALUE_UNREADABLE", one(lambda d: edited(write(d, "r.xlsx"), set_cell(
-        cell_ref("DS_HTX", "members", ROW0), "mười hai"))),
-             cell_ref("DS_HTX", "members", ROW0), ("mười hai",)),
+        field_cell("DS_HTX", "members", ROW0), "mười hai"))),
+             field_cell("DS_HTX", "members", ROW0), ("mười hai",)),
     Scenario("VALUE_NEGATIVE", one(lambda d: write(d, "r.xlsx", roster=roster_with(workers=-3)())),
-             cell_ref("DS_HTX", "workers", ROW0), ("-3",)),
+             field_cell("DS_HTX", "workers", ROW0), ("-3",)),
     Scenario("VALUE_NOT_ALLOWED", one(lambda d: edited(write(d, "r.xlsx"), set_cell(
-        cell_ref("DS_HTX", "sector", ROW0), "Chăn nuôi"))),
-             cell_ref("DS_HTX", "sector", ROW0), ("Chăn nuôi",)),
+        field_cell("DS_HTX", "sector", ROW0), "Chăn nuôi"))),
+             field_cell("DS_HTX", "sector", ROW0), ("Chăn nuôi",)),
     Scenario("ID_FORMAT", one(lambda d: write(d, "r.xlsx", roster=roster_with(coop_id="12345")())),
-             cell_ref("DS_HTX", "coop_id", ROW0), ("12345",)),
+             field_cell("DS_HTX", "coop_id", ROW0), ("12345",)),
     Scenario("ID_DUPLICATE", one(lambda d: write(d, "r.xlsx", roster=roster_with(
-        coop_id=base_roster().loc[1, "coop_id"])())), cell_ref("DS_HTX", "coop_id", ROW0),
+        coop_id=base_roster().loc[1, "coop_id"])())), field_cell("DS_HTX", "coop_id", ROW0),
         (base_roster().loc[1, "coop_id"], "5, 6")),
     Scenario("TRAINED_ABOVE_MANAGERS", one(lambda d: write(d, "r.xlsx", roster=roster_with(
-        managers=2, managers_trained=3)())), cell_ref("DS_HTX", "managers_trained", ROW0),
+        managers=2, managers_trained=3)())), field_cell("DS_HTX", "managers_trained", ROW0),
         ("3", "2")),
     Scenario("PROFIT_ABOVE_REVENUE", one(lambda d: write(d, "r.xlsx", roster=roster_with(
-        revenue=100.0, profit=150.0)())), cell_ref("DS_HTX", "profit", ROW0), ("150", "100")),
+        revenue=100.0, profit=150.0)())), field_cell("DS_HTX", "profit", ROW0), ("150", "100")),
     Scenario("FOUNDED_AFTER_PERIOD", one(lambda d: write(d, "r.xlsx", roster=roster_with(
-        founded_on=dt.date(2024, 3, 1))())), cell_ref("DS_HTX", "founded_on", ROW0),
+        founded_on=dt.date(2024, 3, 1))())), field_cell("DS_HTX", "founded_on", ROW0),
         ("01/03/2024", "31/12/2023")),
     Scenario("NEW_FOUNDED_OUTSIDE_PERIOD", one(lambda d: write(d, "r.xlsx", roster=roster_with(
-        status="TL", founded_on=dt.date(2019, 3, 1))())), cell_ref("DS_HTX", "founded_on", ROW0),
+        status="TL", founded_on=dt.date(2019, 3, 1))())), field_cell("DS_HTX", "founded_on", ROW0),
         ("01/03/2019", "01/01/2023")),
     Scenario("MEMBERS_BELOW_MINIMUM", one(lambda d: write(d, "r.xlsx", roster=roster_with(
-        status="HD", members=3)())), cell_ref("DS_HTX", "members", ROW0), ("3", "5")),
+        status="HD", members=3)())), field_cell("DS_HTX", "members", ROW0), ("3", "5")),
     Scenario("UNION_UNKNOWN", one(lambda d: write(d, "r.xlsx", roster=roster_with(
-        union_id="LH9999")())), cell_ref("DS_HTX", "union_id", ROW0), ("LH9999",)),
+        union_id="LH9999")())), field_cell("DS_HTX", "union_id", ROW0), ("LH9999",)),
     Scenario("TOTAL_MISMATCH", one(lambda d: write(d, "r.xlsx", totals={
         **base_totals(), "members": base_totals()["members"] + 7})),
-        cell_ref("Tong_hop", "members"), (show(base_totals()["members"] + 7),
+        field_cell("Tong_hop", "members"), (show(base_totals()["members"] + 7),
                                           show(base_totals()["members"]))),
     Scenario("TASK_COUNT_MISMATCH", one(lambda d: write(d, "r.xlsx", declared=9)),
              "Nhiem_vu!B2", ("9", str(len(base_tasks())))),
@@ -152,7 +152,7 @@ SCENARIOS = [
                        roster=base_roster().head(1), unions=base_unions().head(0),
                        tasks=base_tasks().head(0))),
         write(d, "r.xlsx")]],
-        cell_ref("DS_HTX", "coop_id", ROW0), (base_roster().loc[0, "coop_id"],
+        field_cell("DS_HTX", "coop_id", ROW0), (base_roster().loc[0, "coop_id"],
                                               "Huyện Quỳnh Nhai", "a.xlsx")),
     Scenario("COOP_VANISHED", lambda d: [
         [write(d, "a.xlsx", period=P2022)],
@@ -162,7 +162,7 @@ SCENARIOS = [
         [write(d, "a.xlsx", period=P2022)],
         [write(d, "r.xlsx", roster=roster_with(
             members=base_roster().loc[0, "members"] * 10)())]],
-        cell_ref("DS_HTX", "members", ROW0), ("2022", str(base_roster().loc[0, "members"]))),
+        field_cell("DS_HTX", "members", ROW0), ("2022", str(base_roster().loc[0, "members"]))),
 ]
 
 

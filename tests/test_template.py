@@ -18,7 +18,7 @@ from contracts.fields import EXCEL_FORMATS
 from contracts.return_form import COVER, RETURN_FORM, ROSTER, TASKS, TOTALS, UNIONS
 from outputs.template import (
     DECLARED_TASK_COUNT_CELL, FIRST_DATA_ROW, HEADER_ROW, HELP_SHEET, LABEL_FIRST_ROW,
-    LISTS_SHEET, VALIDATION_LAST_ROW, cell_ref, excel_value, form_vocabularies, safe_set,
+    LISTS_SHEET, VALIDATION_LAST_ROW, field_cell, excel_value, form_vocabularies, safe_set,
     write_return, write_template,
 )
 from transforms.periods import period_from_code
@@ -126,11 +126,11 @@ def test_help_sheet_has_a_line_per_field(blank):
 
 def test_blank_template_has_cover_but_no_data(blank):
     cover = blank[COVER.name]
-    assert cover[cell_ref(COVER.name, "unit_name").split("!")[1]].value == UNIT[1]
-    assert cover[cell_ref(COVER.name, "unit_code").split("!")[1]].value == UNIT[0]
-    assert cover[cell_ref(COVER.name, "period").split("!")[1]].value == PERIOD.label_vi
+    assert cover[field_cell(COVER.name, "unit_name").split("!")[1]].value == UNIT[1]
+    assert cover[field_cell(COVER.name, "unit_code").split("!")[1]].value == UNIT[0]
+    assert cover[field_cell(COVER.name, "period").split("!")[1]].value == PERIOD.label_vi
     for f in TOTALS.fields:
-        assert blank[TOTALS.name][cell_ref(TOTALS.name, f.name).split("!")[1]].value is None
+        assert blank[TOTALS.name][field_cell(TOTALS.name, f.name).split("!")[1]].value is None
     for sheet in (ROSTER, UNIONS, TASKS):
         assert blank[sheet.name].max_row == FIRST_DATA_ROW - 1
 
@@ -145,21 +145,21 @@ def test_cell_ref_is_where_values_land(filled, sheet):
     frame = _frame(sheet)
     for i, row in frame.iterrows():
         for f in sheet.stored_fields:
-            cell = _at(filled, cell_ref(sheet.name, f.name, i))
+            cell = _at(filled, field_cell(sheet.name, f.name, i))
             expected = excel_value(f, row[f.name])
             got = cell.value.date() if isinstance(cell.value, dt.datetime) else cell.value
             assert got == expected, (f.name, i)
             assert cell.number_format == EXCEL_FORMATS[f.kind]
     for f in (f for f in sheet.fields if not f.stored):  # row numbers: 1..n
-        numbers = [_at(filled, cell_ref(sheet.name, f.name, i)).value for i in frame.index]
+        numbers = [_at(filled, field_cell(sheet.name, f.name, i)).value for i in frame.index]
         assert numbers == list(range(1, len(frame) + 1))
 
 
 def test_cell_ref_on_label_sheets_and_declared_count(filled):
     for f, value in zip(TOTALS.fields, _totals().values()):
-        assert _at(filled, cell_ref(TOTALS.name, f.name, 99)).value == value
-    assert _at(filled, cell_ref(COVER.name, "prepared_on")).value == dt.datetime(2024, 1, 10)
-    assert _at(filled, cell_ref(COVER.name, "prepared_on")).number_format == "dd/mm/yyyy"
+        assert _at(filled, field_cell(TOTALS.name, f.name, 99)).value == value
+    assert _at(filled, field_cell(COVER.name, "prepared_on")).value == dt.datetime(2024, 1, 10)
+    assert _at(filled, field_cell(COVER.name, "prepared_on")).number_format == "dd/mm/yyyy"
     ws = filled[TASKS.name]
     assert ws["A2"].value == TASKS.extra["declared_count_label"]
     assert _at(filled, DECLARED_TASK_COUNT_CELL).value == 38
@@ -168,7 +168,7 @@ def test_cell_ref_on_label_sheets_and_declared_count(filled):
 def test_codes_are_written_by_name_and_ids_as_text(filled):
     row = _sample_row(ROSTER)
     for f in ROSTER.stored_fields:
-        cell = _at(filled, cell_ref(ROSTER.name, f.name, 0))
+        cell = _at(filled, field_cell(ROSTER.name, f.name, 0))
         if f.vocabulary is not None:
             code = row[f.name] if f.kind == "choice" else "true"
             assert cell.value == f.vocabulary.term(code).name_vi
@@ -187,7 +187,7 @@ def test_missing_values_of_any_kind_are_empty_cells(tmp_path):
     })
     wb = load_workbook(write_return(tmp_path / "m.xlsx", unit_code="118", unit_name="X",
                                     period=PERIOD, roster=typed))
-    values = {c: [_at(wb, cell_ref(ROSTER.name, c, i)).value for i in (0, 1)] for c in typed}
+    values = {c: [_at(wb, field_cell(ROSTER.name, c, i)).value for i in (0, 1)] for c in typed}
     assert values == {"coop_id": ["0000000001", None], "members": [7, None],
                       "revenue": [None, 2.5], "high_tech": [None, "Không"],
                       "founded_on": [dt.datetime(2020, 5, 1), None], "rating": [None, None]}
@@ -198,7 +198,7 @@ def test_formula_like_text_stays_text(tmp_path, text):
     roster = pd.DataFrame([{**_sample_row(ROSTER), "name": text, "note": text}], dtype=object)
     path = write_return(tmp_path / "f.xlsx", unit_code="116", unit_name=UNIT[1], period=PERIOD,
                         roster=roster, preparer=text)
-    cell = _at(load_workbook(path), cell_ref(ROSTER.name, "name", 0))
+    cell = _at(load_workbook(path), field_cell(ROSTER.name, "name", 0))
     assert cell.data_type == "s" and cell.value == text
     sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(ROSTER.name).to_python()
     row, col = FIRST_DATA_ROW - 1, [f.name for f in ROSTER.fields].index("name")

@@ -11,6 +11,7 @@ import pandas as pd
 from openpyxl.utils import get_column_letter
 
 from contracts.rules import rule
+from transforms.text import vi_number
 
 
 @dataclass(frozen=True)
@@ -63,15 +64,6 @@ def show(value: object) -> str:
     if isinstance(value, (int, float)):
         return vi_number(value, 2)
     return str(value)
-
-
-def vi_number(value: float, digits: int = 2) -> str:
-    """A number the Vietnamese way: '.' between thousands, ',' before decimals, no
-    trailing zeros (1234567.5 -> '1.234.567,5')."""
-    text = f"{value:,.{digits}f}"
-    if digits:
-        text = text.rstrip("0").rstrip(".")
-    return text.replace(",", " ").replace(".", ",").replace(" ", ".")
 
 
 def failures_frame(failures: list[Failure], file_hash: str, **context) -> pd.DataFrame:

@@ -1,6 +1,6 @@
 """One district return, from its file to typed columns and the failures found on the way.
 
-`read_return` does everything that needs only the file; `validate_return` adds what needs
+`read_return` does everything that needs only the file; `check_return` adds what needs
 the warehouse's knowledge (unions already known). Neither raises on bad input: a file that
 cannot be read becomes a return with a FILE_UNREADABLE failure.
 """
@@ -243,33 +243,34 @@ def _read_totals(result: ReturnRead, grid: Grid | None) -> None:
     result.declared = records
 
 
-def validate_return(result: ReturnRead, known_unions: frozenset[str]) -> ReturnRead:
-    """Add the schema, row-rule and work-programme failures to a read return."""
-    return validate_returns([result], known_unions)[0]
+def check_return(result: ReturnRead, known_unions: frozenset[str]) -> ReturnRead:
+    """The read return with its schema, row-rule and work-programme failures added."""
+    return check_returns([result], known_unions)[0]
 
 
-def validate_returns(reads: list[ReturnRead], known_unions: frozenset[str]) -> list[ReturnRead]:
-    """Validate many returns: each sheet's pandera schema and row rules once over all of
-    them (a call costs milliseconds of fixed overhead, so never one per file), then each
-    return's work-programme count."""
+def check_returns(reads: list[ReturnRead], known_unions: frozenset[str]) -> list[ReturnRead]:
+    """New reads with every failure of the checks added: each sheet's pandera schema and row
+    rules once over all of them (a call costs milliseconds of fixed overhead, so never one
+    per file), then each return's work-programme count. The reads given are not changed."""
+    failures = [list(r.failures) for r in reads]
+    rule_checks = [list(r.rule_checks) for r in reads]
     for sheet in (s for s in RETURN_FORM if s.layout == "table"):
-        holders = [r for r in reads if sheet.name in r.columns]
-        parts = [_part(r, sheet.name) for r in holders]
+        holders = [i for i, r in enumerate(reads) if sheet.name in r.columns]
+        parts = [_part(reads[i], sheet.name) for i in holders]
         stacked = stack(parts, sheet) if parts else None
-        for read, failures in zip(holders, schema_failures_many(parts, sheet, stacked)):
-            read.failures += failures
-        dated = [i for i, r in enumerate(holders) if r.period is not None]  # rules need it
+        for i, found in zip(holders, schema_failures_many(parts, sheet, stacked)):
+            failures[i] += found
+        dated = [n for n, i in enumerate(holders) if reads[i].period is not None]  # rules need it
         if dated and has_row_rules(sheet):
             rows = stacked[stacked["_part"].isin(dated)].assign(
                 _part=lambda df: df["_part"].map({p: n for n, p in enumerate(dated)}))
-            contexts = [_context(holders[i], known_unions) for i in dated]
-            found = row_rule_failures_many([parts[i] for i in dated], sheet, contexts, rows)
-            for i, (failures, rule_checks) in zip(dated, found):
-                holders[i].failures += failures
-                holders[i].rule_checks += rule_checks
-    for read in reads:
-        _task_count(read)
-    return reads
+            contexts = [_context(reads[holders[n]], known_unions) for n in dated]
+            found = row_rule_failures_many([parts[n] for n in dated], sheet, contexts, rows)
+            for n, (more, checks) in zip(dated, found):
+                failures[holders[n]] += more
+                rule_checks[holders[n]] += checks
+    return [replace(r, failures=f + _task_count(r), rule_checks=c)
+            for r, f, c in zip(reads, failures, rule_checks)]
 
 
 def _part(read: ReturnRead, sheet_name: str) -> Part:
@@ -286,9 +287,10 @@ def _context(read: ReturnRead, known_unions: frozenset[str]) -> RowContext:
                       known_unions | frozenset(own))
 
 
-def _task_count(result: ReturnRead) -> None:
-    if TASKS.name in result.tables:
-        table = result.tables[TASKS.name]
-        declared = declared_count(table.above, TASKS.extra["declared_count_label"])
-        result.failures += task_count_failure(declared, len(result.columns[TASKS.name]["_row"]),
-                                              table.grid_name)
+def _task_count(result: ReturnRead) -> list[Failure]:
+    """The work-programme sheet's failure when its declared count is not its rows'."""
+    if TASKS.name not in result.tables:
+        return []
+    table = result.tables[TASKS.name]
+    declared = declared_count(table.above, TASKS.extra["declared_count_label"])
+    return task_count_failure(declared, len(result.columns[TASKS.name]["_row"]), table.grid_name)

@@ -1,4 +1,5 @@
-"""Text normalization used to match headers, labels, sheet names and names of things."""
+"""Text: normalized to match headers, labels, sheet names and names of things, and numbers
+written the Vietnamese way (messages, reports, the terminal)."""
 
 from __future__ import annotations
 
@@ -51,3 +52,12 @@ def is_blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and value.strip() == "") or (
         isinstance(value, float) and value != value
     )
+
+
+def vi_number(value: float, digits: int = 2) -> str:
+    """A number the Vietnamese way: '.' between thousands, ',' before decimals, no
+    trailing zeros (1234567.5 -> '1.234.567,5')."""
+    text = f"{value:,.{digits}f}"
+    if digits:
+        text = text.rstrip("0").rstrip(".")
+    return text.replace(",", " ").replace(".", ",").replace(" ", ".")

@@ -374,6 +374,10 @@ def _board(portal: Portal, s: Session) -> dict:
     rows = views.completeness(portal.settings.warehouse)
     periods = sorted({r["period"] for r in rows} | set(locks), reverse=True)
     cells = {(r["district_code"], r["period"]): r for r in rows}
+    for u in views.pending_uploads(portal.db, None, None):  # sent, not yet consolidated
+        cell = cells.get((u["district_code"], u["period"]))
+        if cell is not None and cell["status"] == "missing":
+            cells[(u["district_code"], u["period"])] = cell | {"status": "received"}
     units = sorted({r["district_code"]: r["district_name"] for r in rows}.items())
     return {"periods": periods, "units": units, "cells": cells, "locks": locks,
             "runs": run_control.runs(portal.places),

@@ -303,9 +303,9 @@ MUTANTS: tuple[Mutant, ...] = (
            "ORDER BY received_at DESC, file_hash DESC) AS recency",
            "ORDER BY received_at, file_hash) AS recency",
            "the first clean version stays accepted, a correction is superseded", STATUS),
-    Mutant("WAIVER_ANY_FAILURE", "warehouse/sql/models/05_waived_failures.sql",
-           "SET waived = failure_id IN (SELECT failure_id FROM quality.waivers);",
-           "SET waived = EXISTS (SELECT 1 FROM quality.waivers);",
+    Mutant("WAIVER_ANY_FAILURE", "warehouse/sql/models/05_failure_status.sql",
+           "f.failure_id IN (SELECT failure_id FROM quality.waivers) AS waived",
+           "EXISTS (SELECT 1 FROM quality.waivers) AS waived",
            "one waiver waives every failure", STATUS),
     # --- publishing --------------------------------------------------------------------------
     Mutant("PUBLISH_COPY", "warehouse/publish.py", "os.replace(staging, published)",

@@ -73,7 +73,7 @@ def test_a_warehouse_with_times_without_zone_gets_them_on_its_next_run(tmp_path,
     _run(tmp_path)
     with duckdb.connect(str(tmp_path / "w.duckdb")) as con:  # as an older version wrote it
         con.execute("SET TimeZone = 'UTC'")
-        con.execute("ALTER TABLE raw.submissions ALTER received_at TYPE TIMESTAMP")
+        con.execute("ALTER TABLE raw.submissions_received ALTER received_at TYPE TIMESTAMP")
         con.execute("ALTER TABLE ops.runs ALTER started_at TYPE TIMESTAMP")
     _deliver(tmp_path, generated["122"], AFTER_MIDNIGHT_THERE)
     _run(tmp_path)

@@ -21,6 +21,7 @@ class Table:
     vi: str
     en: str
     columns: tuple[tuple[str, str, str], ...]  # (name, Vietnamese, English)
+    kind: str = "table"  # or "view"
 
 
 def _c(name: str, vi: str, en: str) -> tuple[str, str, str]:
@@ -49,6 +50,57 @@ INDICATOR_PARTS = (
     _c("rows_left_out", "Số dòng bị loại do thiếu số liệu", "Rows left out for missing values"),
     _c("target", "Chỉ tiêu kế hoạch", "Target"),
     _c("attainment_pct", "Tỷ lệ đạt so với kế hoạch (%)", "Attainment of the target (%)"),
+)
+
+
+SUBMISSION_FACTS = (
+    _c("file_hash", "Mã SHA-256 của tệp (tệp bị từ chối không đọc: của tên, kích thước "
+       "và thời gian)", "SHA-256 of the file's bytes (a file refused unread: of its "
+       "name, size and time)"),
+    _c("file_name", "Tên tệp khi nhận (byte không phải UTF-8 hiện thành �)",
+       "File name when received (bytes that are not UTF-8 shown as �)"),
+    _c("file_size", "Kích thước tệp (byte)", "File size (bytes)"),
+    _c("archived_path", "Đường dẫn bản lưu nguyên gốc (trống: tệp bị từ chối không đọc "
+       "— liên kết, quá lớn, không mở được — vẫn nằm trong hộp thư)",
+       "Path of the archived original (empty: a file refused unread — a link, too "
+       "large, not openable — left in the inbox)"),
+    _c("district_code", "Mã đơn vị báo cáo (theo trang bìa)", "Reporting unit, from the cover"),
+    _c("period", "Kỳ báo cáo (theo trang bìa)", "Reporting period, from the cover"),
+    _c("received_at", "Thời điểm nhận tệp: thời gian sửa đổi của tệp, không muộn hơn lúc "
+       "xử lý và không sớm hơn lúc bắt đầu lần chạy trước", "When the file arrived: its "
+       "modification time, no later than when processed and no earlier than the start of "
+       "the run before"),
+    _c("run_id", "Lần chạy đã xử lý tệp", "Run that processed the file"),
+    _c("readable", "Đọc được như bảng tính", "Readable as a workbook"),
+    _c("preparer", "Người lập biểu", "Preparer"),
+    _c("prepared_on", "Ngày lập", "Date prepared"),
+    _c("contact", "Điện thoại / Email", "Contact"),
+)
+SUBMISSION_STATUS = (
+    SUBMISSION_FACTS[0],
+    _c("version", "Phiên bản thứ mấy của đơn vị trong kỳ", "Version number for unit and period"),
+    _c("status", "accepted, rejected, superseded, unreadable", "Status"),
+    _c("errors", "Số lỗi chưa được miễn", "Unwaived errors"),
+    _c("warnings", "Số cảnh báo", "Warnings"),
+)
+FAILURE_FACTS = (
+    _c("failure_id", "Mã lỗi (dùng cho lệnh htx waive)", "Failure id (for htx waive)"),
+    PROVENANCE[0], *RETURN_KEYS,
+    _c("sheet", "Trang tính", "Sheet"),
+    _c("row_number", "Dòng", "Row (1-based)"),
+    _c("column_name", "Trường dữ liệu", "Field"),
+    _c("cell", "Ô (ví dụ DS_HTX!K12)", "Cell, e.g. DS_HTX!K12"),
+    _c("rule_code", "Mã quy tắc (xem ref.rules)", "Rule code (see ref.rules)"),
+    _c("severity", "error hoặc warning", "error or warning"),
+    _c("value_found", "Giá trị tìm thấy", "Value found"),
+    _c("message_vi", "Thông báo và cách sửa", "Message and what to fix (Vietnamese)"),
+    _c("message_en", "Thông báo (tiếng Anh)", "Message (English)"),
+)
+FAILURE_STATUS = (
+    FAILURE_FACTS[0],
+    _c("waived", "Đã được miễn (theo lần chạy gần nhất; lệnh htx waive có hiệu lực từ lần "
+       "chạy sau)", "Waived by a steward (as of the last run: a waiver counts from the next "
+       "run)"),
 )
 
 
@@ -144,33 +196,15 @@ TABLES: tuple[Table, ...] = (
         _c("built_at", "Dựng lúc", "Built at"),
         _c("run_id", "Lần chạy đã dựng", "Run that built it"),
     )),
-    Table("raw.submissions", "file", "Mọi tệp báo cáo đã nhận", "Every file ever received", (
-        _c("file_hash", "Mã SHA-256 của tệp (tệp bị từ chối không đọc: của tên, kích thước "
-           "và thời gian)", "SHA-256 of the file's bytes (a file refused unread: of its "
-           "name, size and time)"),
-        _c("file_name", "Tên tệp khi nhận (byte không phải UTF-8 hiện thành �)",
-           "File name when received (bytes that are not UTF-8 shown as �)"),
-        _c("file_size", "Kích thước tệp (byte)", "File size (bytes)"),
-        _c("archived_path", "Đường dẫn bản lưu nguyên gốc (trống: tệp bị từ chối không đọc "
-           "— liên kết, quá lớn, không mở được — vẫn nằm trong hộp thư)",
-           "Path of the archived original (empty: a file refused unread — a link, too "
-           "large, not openable — left in the inbox)"),
-        _c("district_code", "Mã đơn vị báo cáo (theo trang bìa)", "Reporting unit, from the cover"),
-        _c("period", "Kỳ báo cáo (theo trang bìa)", "Reporting period, from the cover"),
-        _c("received_at", "Thời điểm nhận tệp: thời gian sửa đổi của tệp, không muộn hơn lúc "
-           "xử lý và không sớm hơn lúc bắt đầu lần chạy trước", "When the file arrived: its "
-           "modification time, no later than when processed and no earlier than the start of "
-           "the run before"),
-        _c("run_id", "Lần chạy đã xử lý tệp", "Run that processed the file"),
-        _c("readable", "Đọc được như bảng tính", "Readable as a workbook"),
-        _c("version", "Phiên bản thứ mấy của đơn vị trong kỳ", "Version number for unit and period"),
-        _c("status", "accepted, rejected, superseded, unreadable", "Status"),
-        _c("errors", "Số lỗi chưa được miễn", "Unwaived errors"),
-        _c("warnings", "Số cảnh báo", "Warnings"),
-        _c("preparer", "Người lập biểu", "Preparer"),
-        _c("prepared_on", "Ngày lập", "Date prepared"),
-        _c("contact", "Điện thoại / Email", "Contact"),
-    )),
+    Table("raw.submissions_received", "file", "Mọi tệp báo cáo đã nhận, như khi nhận",
+          "Every file ever received, as received (its status: core.submission_status)",
+          SUBMISSION_FACTS),
+    Table("raw.submissions", "file",
+          "Mọi tệp báo cáo đã nhận, với phiên bản và tình trạng (khung nhìn: "
+          "raw.submissions_received nối core.submission_status)",
+          "Every file ever received, with its version and status (a view: "
+          "raw.submissions_received joined with core.submission_status)",
+          SUBMISSION_FACTS[:9] + SUBMISSION_STATUS[1:] + SUBMISSION_FACTS[9:], kind="view"),
     Table("raw.coop_rows", "file × roster row", "Dòng danh sách HTX của mọi tệp đọc được",
           "Roster rows of every readable file", PROVENANCE + _contract_columns(ROSTER)),
     Table("raw.union_rows", "file × union row", "Dòng danh sách LHHTX của mọi tệp đọc được",
@@ -191,24 +225,24 @@ TABLES: tuple[Table, ...] = (
     Table("core.union_returns", "period × district × union",
           "Danh sách LHHTX theo báo cáo đang có hiệu lực", "Union rows of current accepted returns",
           RETURN_KEYS + _contract_columns(UNIONS) + PROVENANCE),
+    Table("core.submission_status", "file",
+          "Phiên bản và tình trạng của mỗi tệp, do mô hình tính lại ở mỗi lần chạy",
+          "Each file's version and status, derived by the models at every run",
+          SUBMISSION_STATUS),
+    Table("core.failure_status", "failure",
+          "Lỗi đã được miễn hay chưa, theo lần chạy gần nhất",
+          "Whether each failure is waived, as of the last run", FAILURE_STATUS),
     Table("core.submission_indicators", "file × indicator × sector",
           "Thành phần chỉ tiêu tính cho từng tệp", "Indicator parts computed for each file", (
               PROVENANCE[0], INDICATOR_PARTS[0], INDICATOR_PARTS[3], *INDICATOR_PARTS[5:9])),
-    Table("quality.validation_failures", "failure", "Các lỗi và cảnh báo khi kiểm tra báo cáo",
-          "Validation failures", (
-              _c("failure_id", "Mã lỗi (dùng cho lệnh htx waive)", "Failure id (for htx waive)"),
-              PROVENANCE[0], *RETURN_KEYS,
-              _c("sheet", "Trang tính", "Sheet"),
-              _c("row_number", "Dòng", "Row (1-based)"),
-              _c("column_name", "Trường dữ liệu", "Field"),
-              _c("cell", "Ô (ví dụ DS_HTX!K12)", "Cell, e.g. DS_HTX!K12"),
-              _c("rule_code", "Mã quy tắc (xem ref.rules)", "Rule code (see ref.rules)"),
-              _c("severity", "error hoặc warning", "error or warning"),
-              _c("value_found", "Giá trị tìm thấy", "Value found"),
-              _c("message_vi", "Thông báo và cách sửa", "Message and what to fix (Vietnamese)"),
-              _c("message_en", "Thông báo (tiếng Anh)", "Message (English)"),
-              _c("waived", "Đã được miễn", "Waived by a steward"),
-          )),
+    Table("quality.failures_found", "failure",
+          "Các lỗi và cảnh báo tìm thấy khi kiểm tra báo cáo, như khi tìm thấy",
+          "Validation failures, as found (whether waived: core.failure_status)", FAILURE_FACTS),
+    Table("quality.validation_failures", "failure",
+          "Các lỗi và cảnh báo khi kiểm tra báo cáo, đã được miễn hay chưa (khung nhìn: "
+          "quality.failures_found nối core.failure_status)",
+          "Validation failures, waived or not (a view: quality.failures_found joined with "
+          "core.failure_status)", FAILURE_FACTS + FAILURE_STATUS[1:], kind="view"),
     Table("quality.waivers", "failure", "Các lỗi được cán bộ nghiệp vụ chấp nhận",
           "Failures accepted on a steward's authority", (
               _c("failure_id", "Mã lỗi được chấp nhận", "Failure accepted"),

@@ -56,7 +56,7 @@ def _literal(text: str) -> str:
 def comments_sql() -> str:
     lines = [HEADER]
     for t in TABLES:
-        lines.append(f"COMMENT ON TABLE {t.name} IS "
+        lines.append(f"COMMENT ON {t.kind.upper()} {t.name} IS "
                      f"{_literal(f'{t.vi} — {t.en} (grain: {t.grain})')};")
         lines += [f"COMMENT ON COLUMN {t.name}.{c} IS {_literal(f'{vi} — {en}')};"
                   for c, vi, en in t.columns]
@@ -70,7 +70,8 @@ def data_dictionary_md() -> str:
            "`COMMENT ON` every table and column. Open the warehouse read-only:",
            "`duckdb -readonly data/warehouse.duckdb`.", ""]
     for t in TABLES:
-        out += [f"## `{t.name}`", "", f"{t.vi}. *{t.en}.* Grain: {t.grain}.", "",
+        kind = " (view)" if t.kind == "view" else ""
+        out += [f"## `{t.name}`{kind}", "", f"{t.vi}. *{t.en}.* Grain: {t.grain}.", "",
                 "| column | mô tả | description |", "| --- | --- | --- |"]
         out += [f"| `{c}` | {vi} | {en} |" for c, vi, en in t.columns]
         out.append("")

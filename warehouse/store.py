@@ -28,6 +28,12 @@ TOTALS_TOLERANCE = 0.5  # a declared figure rounded to a whole unit still agrees
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     db.run_folder(con, "schema")
+    if db.query(con, "builds/stored_statuses.sql")["stored"][0]:
+        # a warehouse from before statuses were derived by the models, opened by this
+        # version for the first time: a published one, so every table it comments is there
+        db.run(con, "builds/derive_statuses.sql")
+        db.run(con, "schema/50_public_views.sql")
+        db.run(con, "generated/comments.sql")
     for schema, table, column in db.query(con, "builds/naive_times.sql").itertuples(index=False):
         # a warehouse from before times were stored with their zone: its times were the
         # machine's local time, which is what the session's time zone reads them as

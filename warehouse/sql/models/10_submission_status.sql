@@ -1,4 +1,5 @@
--- Each submission's version and status.
+-- Each submission's version and status, derived from what was received and found (the
+-- received rows are never changed; raw.submissions shows them with their status).
 --   unreadable  the file could not be read as a workbook
 --   rejected    it has an unwaived error, or names no known unit or period
 --   accepted    the latest clean version for its district and period (its figures count)
@@ -6,49 +7,50 @@
 -- A rejected new version leaves the last accepted one in force.
 -- The statuses before are kept for 15_changed_periods.sql.
 CREATE OR REPLACE TEMP TABLE status_before AS
-SELECT file_hash, status FROM raw.submissions;
+SELECT file_hash, status FROM core.submission_status;
 
-UPDATE raw.submissions AS s
-SET version = v.version, errors = v.errors, warnings = v.warnings, status = v.status
-FROM (
-    WITH counts AS (
-        SELECT
-            s.file_hash,
-            count(f.failure_id) FILTER (WHERE f.severity = 'error' AND NOT f.waived) AS errors,
-            count(f.failure_id) FILTER (WHERE f.severity = 'warning') AS warnings
-        FROM raw.submissions AS s
-        LEFT JOIN quality.validation_failures AS f USING (file_hash)
-        GROUP BY s.file_hash
-    ),
-    verdicts AS (
-        SELECT
-            s.file_hash, s.district_code, s.period, s.received_at, c.errors, c.warnings,
-            CASE
-                WHEN NOT s.readable THEN 'unreadable'
-                WHEN c.errors > 0 OR s.district_code IS NULL OR s.period IS NULL THEN 'rejected'
-                ELSE 'clean'
-            END AS verdict
-        FROM raw.submissions AS s
-        JOIN counts AS c USING (file_hash)
-    ),
-    ranked AS (
-        SELECT
-            *,
-            CASE WHEN district_code IS NOT NULL AND period IS NOT NULL THEN
-                row_number() OVER (PARTITION BY district_code, period
-                                   ORDER BY received_at, file_hash)
-            END AS version,
-            row_number() OVER (PARTITION BY district_code, period, verdict = 'clean'
-                               ORDER BY received_at DESC, file_hash DESC) AS recency
-        FROM verdicts
-    )
+CREATE OR REPLACE TEMP TABLE submission_status_built AS
+WITH counts AS (
     SELECT
-        file_hash, version, errors, warnings,
+        s.file_hash,
+        count(f.failure_id) FILTER (WHERE f.severity = 'error' AND NOT f.waived) AS errors,
+        count(f.failure_id) FILTER (WHERE f.severity = 'warning') AS warnings
+    FROM raw.submissions_received AS s
+    LEFT JOIN quality.validation_failures AS f USING (file_hash)
+    GROUP BY s.file_hash
+),
+verdicts AS (
+    SELECT
+        s.file_hash, s.district_code, s.period, s.received_at, c.errors, c.warnings,
         CASE
-            WHEN verdict <> 'clean' THEN verdict
-            WHEN recency = 1 THEN 'accepted'
-            ELSE 'superseded'
-        END AS status
-    FROM ranked
-) AS v
-WHERE s.file_hash = v.file_hash;
+            WHEN NOT s.readable THEN 'unreadable'
+            WHEN c.errors > 0 OR s.district_code IS NULL OR s.period IS NULL THEN 'rejected'
+            ELSE 'clean'
+        END AS verdict
+    FROM raw.submissions_received AS s
+    JOIN counts AS c USING (file_hash)
+),
+ranked AS (
+    SELECT
+        *,
+        CASE WHEN district_code IS NOT NULL AND period IS NOT NULL THEN
+            row_number() OVER (PARTITION BY district_code, period
+                               ORDER BY received_at, file_hash)
+        END AS version,
+        row_number() OVER (PARTITION BY district_code, period, verdict = 'clean'
+                           ORDER BY received_at DESC, file_hash DESC) AS recency
+    FROM verdicts
+)
+SELECT
+    file_hash, version, errors, warnings,
+    CASE
+        WHEN verdict <> 'clean' THEN verdict
+        WHEN recency = 1 THEN 'accepted'
+        ELSE 'superseded'
+    END AS status
+FROM ranked;
+
+-- Rows replaced, the table kept (with its comments).
+DELETE FROM core.submission_status;
+
+INSERT INTO core.submission_status BY NAME FROM submission_status_built;

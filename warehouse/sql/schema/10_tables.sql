@@ -73,7 +73,10 @@ CREATE TABLE IF NOT EXISTS ops.period_builds (
     built_at TIMESTAMPTZ NOT NULL,
     run_id VARCHAR NOT NULL
 );
-CREATE TABLE IF NOT EXISTS raw.submissions (
+-- What was received (load/submissions.sql); the status of each file is derived by
+-- models/10_submission_status.sql into core.submission_status, and raw.submissions shows
+-- both (50_public_views.sql).
+CREATE TABLE IF NOT EXISTS raw.submissions_received (
     file_hash VARCHAR PRIMARY KEY,
     file_name VARCHAR NOT NULL,
     file_size BIGINT NOT NULL,
@@ -83,10 +86,6 @@ CREATE TABLE IF NOT EXISTS raw.submissions (
     received_at TIMESTAMPTZ NOT NULL,
     run_id VARCHAR NOT NULL,
     readable BOOLEAN NOT NULL,
-    version INTEGER,
-    status VARCHAR,
-    errors INTEGER,
-    warnings INTEGER,
     preparer VARCHAR,
     prepared_on DATE,
     contact VARCHAR
@@ -100,7 +99,10 @@ CREATE TABLE IF NOT EXISTS raw.declared_totals (
     declared DOUBLE NOT NULL,
     cell VARCHAR NOT NULL
 );
-CREATE TABLE IF NOT EXISTS quality.validation_failures (
+-- What was found (load/failures.sql); whether a failure is waived is derived by
+-- models/05_failure_status.sql into core.failure_status, and quality.validation_failures
+-- shows both (50_public_views.sql).
+CREATE TABLE IF NOT EXISTS quality.failures_found (
     failure_id VARCHAR PRIMARY KEY,
     file_hash VARCHAR NOT NULL,
     district_code VARCHAR,
@@ -113,8 +115,7 @@ CREATE TABLE IF NOT EXISTS quality.validation_failures (
     severity VARCHAR NOT NULL,
     value_found VARCHAR,
     message_vi VARCHAR NOT NULL,
-    message_en VARCHAR NOT NULL,
-    waived BOOLEAN NOT NULL DEFAULT false
+    message_en VARCHAR NOT NULL
 );
 CREATE TABLE IF NOT EXISTS core.submission_indicators (
     file_hash VARCHAR NOT NULL,
@@ -141,4 +142,18 @@ CREATE TABLE IF NOT EXISTS quality.waivers (
     reason VARCHAR NOT NULL,
     waived_by VARCHAR NOT NULL,
     waived_at TIMESTAMPTZ NOT NULL
+);
+-- Derived by the models at every run, never loaded: each file's version and status
+-- (models/10_submission_status.sql) and whether each failure is waived
+-- (models/05_failure_status.sql).
+CREATE TABLE IF NOT EXISTS core.submission_status (
+    file_hash VARCHAR PRIMARY KEY,
+    version INTEGER,
+    status VARCHAR NOT NULL,
+    errors INTEGER NOT NULL,
+    warnings INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS core.failure_status (
+    failure_id VARCHAR PRIMARY KEY,
+    waived BOOLEAN NOT NULL
 );

@@ -1,4 +1,4 @@
-"""The status model (warehouse/sql/models/05_waived_failures.sql, 10_submission_status.sql) on
+"""The status model (warehouse/sql/models/05_failure_status.sql, 10_submission_status.sql) on
 hand-made submissions in an in-memory DuckDB: which version of a district's return stands.
 
 - an error rejects a return, a warning does not, an error a steward waived no longer does;

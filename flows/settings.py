@@ -94,7 +94,9 @@ def setting(default: object, vi: str, en: str) -> Any:
 
 class Settings(BaseSettings):
     """Where a run reads and writes, and the rules it counts by. Immutable: a run's
-    settings are fixed when it starts."""
+    settings are fixed when it starts. `Settings(...)` reads the same sources as
+    load_settings (its arguments taking the options' place) but raises pydantic's
+    ValidationError; commands use load_settings, whose errors are one line."""
 
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", frozen=True,
                                       validate_default=True)

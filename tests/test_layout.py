@@ -1,7 +1,7 @@
 """The house by stage (docs/architecture.md): each folder holds one stage and imports run one
 way, from a later stage to an earlier one, never back.
 
-    contracts ← transforms ← intake ← warehouse ← outputs ← demo ← flows
+    contracts ← accounts ← transforms ← intake ← warehouse ← outputs ← demo ← flows
 
 The stages' order is declared once, here; every package pyproject.toml ships must have its
 place in it, so a new folder cannot slip in without saying where it stands."""
@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-STAGES = ("contracts", "transforms", "intake", "warehouse", "outputs", "demo", "flows")
+STAGES = ("contracts", "accounts", "transforms", "intake", "warehouse", "outputs", "demo",
+          "flows")
 # What writes workbooks, XML or HTML: the warehouse stage never imports it.
 WRITERS = ("openpyxl", "xlsxwriter", "lxml", "xml", "defusedxml", "html", "jinja2",
            "outputs")

@@ -21,24 +21,16 @@ from pathlib import Path
 import pandas as pd
 
 from intake.inbox import IncomingFile
-from transforms.returns import ReturnRead
-from warehouse import store
+from transforms.returns import ReturnRead, check_return
+from warehouse import db, store
 from warehouse.batch import to_batch
 from warehouse.cross_checks import warehouse_failures
 from warehouse.db import connect
 
-try:  # the checks' new name (transforms/returns.py is being changed as this is written)
-    from transforms.returns import check_return as _checked
-except ImportError:
-    from transforms.returns import validate_return as _checked
 
 CHECK_RUN = "portal-check"
 CROSS_RULES = ["TOTAL_MISMATCH", "COOP_IN_TWO_DISTRICTS", "COOP_VANISHED",
                "IMPLAUSIBLE_CHANGE"]  # what warehouse_checks finds
-KNOWN_FINDINGS = """
-SELECT * EXCLUDE (waived) FROM quality.validation_failures
-WHERE file_hash = ? AND list_contains(?, rule_code)
-"""
 
 
 def check_against_published(published: Path | None, file: IncomingFile, read: ReturnRead,
@@ -56,13 +48,14 @@ def check_against_published(published: Path | None, file: IncomingFile, read: Re
             store.ensure_schema(con)
             if not have:
                 store.load_reference(con, *reference)
-            read = _checked(read, store.known_unions(con))
+            read = check_return(read, store.known_unions(con))
             if not read.readable:
                 return read, pd.DataFrame()
             store.add_periods(con, [read.period] if read.period else [], deadlines)
             batch = to_batch([(file, read, str(file.path))], CHECK_RUN)
             if file.sha256 in store.known_hashes(con):  # sent before: what was found then
-                return read, con.execute(KNOWN_FINDINGS, [file.sha256, CROSS_RULES]).df()
+                return read, db.query(con, "report/known_findings.sql",
+                                     file_hash=file.sha256, rules=CROSS_RULES)
             store.load_batch(con, batch)
             findings = store.warehouse_checks(con, batch.submissions)
             return read, warehouse_failures(findings, {file.sha256: read},

@@ -2,8 +2,8 @@
 (a publish is seen at once and never blocked), merged with what the portal itself holds:
 uploads not yet consolidated, stewards' decisions not yet applied.
 
-A missing or unreadable warehouse is NoWarehouse (a friendly page, never a 500). All SQL
-here is constant text with bound parameters."""
+A missing or unreadable warehouse is NoWarehouse (a friendly page, never a 500). The
+warehouse's queries are in warehouse/sql/portal/, run with bound parameters."""
 
 from __future__ import annotations
 
@@ -18,40 +18,6 @@ import pandas as pd
 from accounts.db import connect as portal_db
 from warehouse import db
 
-RETURNS = """
-SELECT file_hash AS submission_id, file_name, district_code, period, version, status,
-       received_at, errors, warnings
-FROM raw.submissions
-WHERE ($period::VARCHAR IS NULL OR period = $period)
-  AND ($district::VARCHAR IS NULL OR district_code = $district)
-  AND ($id::VARCHAR IS NULL OR file_hash = $id)
-ORDER BY period DESC NULLS LAST, district_code, version, received_at
-"""
-FAILURES = """
-SELECT f.failure_id, f.file_hash AS submission_id, f.district_code, f.period, f.sheet,
-       f.cell, f.rule_code, f.severity, f.value_found, f.message_vi, f.waived,
-       s.file_name, s.status AS file_status
-FROM quality.validation_failures AS f
-JOIN raw.submissions AS s USING (file_hash)
-WHERE ($period::VARCHAR IS NULL OR f.period = $period)
-  AND ($district::VARCHAR IS NULL OR f.district_code = $district)
-  AND ($severity::VARCHAR IS NULL OR f.severity = $severity)
-  AND ($rule::VARCHAR IS NULL OR f.rule_code = $rule)
-  AND ($id::VARCHAR IS NULL OR f.file_hash = $id)
-  AND ($failure::VARCHAR IS NULL OR f.failure_id = $failure)
-ORDER BY f.district_code, f.period, f.severity, f.sheet, f.row_number, f.cell
-"""
-COMPLETENESS = """
-SELECT period, district_code, district_name, expected, received, submissions, status,
-       latest_status, accepted_version, first_received_at, deadline, on_time
-FROM mart.completeness ORDER BY period DESC, district_code
-"""
-UNITS = "SELECT code, name FROM ref.reporting_units ORDER BY code"
-RUNS = """
-SELECT run_id, started_at, finished_at, files_seen, files_new, files_accepted,
-       files_rejected, files_unreadable, outcome
-FROM ops.runs ORDER BY started_at DESC LIMIT 50
-"""
 
 
 class NoWarehouse(RuntimeError):
@@ -75,10 +41,10 @@ def published(path: Path):
         con.close()
 
 
-def _rows(con: duckdb.DuckDBPyConnection, sql: str, **params: object) -> list[dict]:
-    used = {k: v for k, v in params.items() if f"${k}" in sql}
+def _rows(con: duckdb.DuckDBPyConnection, name: str, **params: object) -> list[dict]:
+    """The rows of warehouse/sql/<name> as plain dicts."""
     return [{k: _plain(v) for k, v in r.items()}
-            for r in con.execute(sql, used or None).df().to_dict("records")]
+            for r in db.query(con, name, **params).to_dict("records")]
 
 
 def _plain(value: object) -> object:
@@ -100,7 +66,8 @@ def returns(warehouse: Path, portal: Path, period: str | None = None,
     (status 'received', with the check's verdict)."""
     try:
         with published(warehouse) as con:
-            rows = _rows(con, RETURNS, period=period, district=district, id=submission_id)
+            rows = _rows(con, "portal/returns.sql", period=period, district=district,
+                         id=submission_id)
     except NoWarehouse:
         rows = []
     known = {r["submission_id"] for r in rows}
@@ -134,23 +101,23 @@ def failures(warehouse: Path, period: str | None = None, district: str | None = 
              severity: str | None = None, rule: str | None = None,
              submission_id: str | None = None, failure_id: str | None = None) -> list[dict]:
     with published(warehouse) as con:
-        return _rows(con, FAILURES, period=period, district=district, severity=severity,
-                     rule=rule, id=submission_id, failure=failure_id)
+        return _rows(con, "portal/failures.sql", period=period, district=district,
+                     severity=severity, rule=rule, id=submission_id, failure=failure_id)
 
 
 def completeness(warehouse: Path) -> list[dict]:
     with published(warehouse) as con:
-        return _rows(con, COMPLETENESS)
+        return _rows(con, "portal/completeness.sql")
 
 
 def units(warehouse: Path) -> dict[str, str]:
     with published(warehouse) as con:
-        return {r["code"]: r["name"] for r in _rows(con, UNITS)}
+        return {r["code"]: r["name"] for r in _rows(con, "portal/units.sql")}
 
 
 def runs(warehouse: Path) -> list[dict]:
     with published(warehouse) as con:
-        return _rows(con, RUNS)
+        return _rows(con, "portal/runs.sql")
 
 
 def indicators(warehouse: Path, period: str | None, district: str | None) -> list[dict]:

@@ -1,9 +1,8 @@
 """Where the portal keeps its things, from the one settings object, and the `htx user`
 commands (wiring: accounts/ holds the logic).
 
-The portal database, its feedback workbooks and its run logs live beside the warehouse,
-never inside it: data/portal.sqlite, data/portal/… (until settings has a `portal`
-setting of its own)."""
+The portal database (the `portal` setting, by default beside the warehouse, never inside
+it) and, beside it, its feedback workbooks and run logs: data/portal.sqlite, data/portal/…."""
 
 from __future__ import annotations
 
@@ -35,8 +34,8 @@ class PortalPlaces:
 
 
 def places(settings: Settings) -> PortalPlaces:
-    base = settings.warehouse.parent
-    return PortalPlaces(base / "portal.sqlite", base / "portal")
+    database = settings.portal_database
+    return PortalPlaces(database, database.parent / "portal")
 
 
 def user_command(action: str, name: str | None, role: str | None, unit: str | None,

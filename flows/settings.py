@@ -131,6 +131,16 @@ class Settings(BaseSettings):
     max_file_mb: Megabytes = setting(
         50, "dung lượng tối đa của một tệp (MB); tệp lớn hơn bị từ chối, không đọc",
         "largest file read, in MB; a larger one is refused unread")
+    portal: OptionalFile = setting(
+        None, "cơ sở dữ liệu của cổng thông tin (tài khoản, phiên, nhật ký, quyết định của cán "
+        "bộ thẩm định); mặc định: portal.sqlite cạnh kho dữ liệu, không bao giờ trong kho",
+        "the portal's database (accounts, sessions, audit, stewards' decisions); by default "
+        "portal.sqlite beside the warehouse, never inside it")
+
+    @property
+    def portal_database(self) -> Path:
+        """The portal's own SQLite database (the `portal` setting, else beside the warehouse)."""
+        return self.portal or self.warehouse.parent / "portal.sqlite"
 
     @property
     def deadlines(self) -> tuple[int, tuple[int, int]]:

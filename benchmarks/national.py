@@ -58,8 +58,10 @@ LARGE_BUDGET = 60  # seconds of repetitions allowed to one large-scale measureme
 STAGES = {  # flows/steps.py function -> stage of the table
     "read_reference": "discover", "prepare_warehouse": "discover", "find_returns": "discover",
     "read_returns": "read", "validate_returns": "validate", "load_returns": "load",
+    "apply_decisions": "load",
     "materialize_indicators": "materialize", "publish_warehouse": "publish",
-    "clear_inbox": "publish", "gather_feedback": "report", "write_feedback_workbooks": "report",
+    "clear_inbox": "publish", "mark_decisions_applied": "publish",
+    "gather_feedback": "report", "write_feedback_workbooks": "report",
     "publish_feedback": "report", "write_run_summary": "report",
     "write_owed_outputs": "report", "record_outputs_written": "publish",
 }

@@ -1,4 +1,5 @@
-"""Closed lists of values used by the return: sectors, statuses, yes/no, ratings."""
+"""Closed lists of values: those the return uses (sectors, statuses, yes/no, ratings, task
+progress), and the statuses the warehouse gives each file received."""
 
 from __future__ import annotations
 
@@ -74,3 +75,20 @@ TASK_STATUSES = Vocabulary(
 )
 
 ALL_VOCABULARIES = (SECTORS, STATUSES, YES_NO, RATINGS, TASK_STATUSES)
+
+# What the warehouse says of each file received (raw.submissions.status); not in the form.
+SUBMISSION_STATUSES = Vocabulary(
+    "submission_status",
+    (
+        Term("accepted", "chấp nhận", "accepted"),
+        Term("rejected", "từ chối", "rejected"),
+        Term("superseded", "đã thay thế", "superseded"),
+        Term("unreadable", "không đọc được", "unreadable"),
+        Term("held", "giữ lại, kỳ đã khoá", "held: its period is locked"),
+    ),
+    "What became of a file received: accepted (the district's latest clean version: its "
+    "figures count), rejected (an unwaived error, or no known unit or period), superseded "
+    "(a clean version replaced by a later one), unreadable (not a workbook), held (a clean "
+    "version received while a steward had locked its period: it counts once the period is "
+    "reopened).",
+)

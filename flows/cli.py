@@ -10,6 +10,7 @@ import argparse
 import datetime as dt
 import logging
 import os
+import shlex
 import shutil
 import sys
 from pathlib import Path
@@ -124,6 +125,7 @@ def _portal_commands(sub) -> None:
                                "tích (serve the portal, ../shared/spec/portal.md)")
     web.add_argument("--host", default="127.0.0.1", help="địa chỉ (address), mặc định 127.0.0.1")
     web.add_argument("--port", type=_count, default=8000, help="cổng (port), mặc định 8000")
+    _paths(web)
     user = _command(sub, "user", "quản lý tài khoản cổng thông tin (manage portal accounts)")
     actions = user.add_subparsers(dest="action", required=True, metavar="VIỆC")
     add = actions.add_parser("add", help="tạo tài khoản; mật khẩu đọc từ đầu vào chuẩn "
@@ -349,7 +351,29 @@ def cmd_demo(args) -> int:
     print(f"Đã tạo {len(written)} báo cáo mẫu trong {settings.inbox} "
           f"(danh sách lỗi cố ý: {demo_dir / 'manifest.json'})\n")
     _print_summary(_run_flow(settings.inbox, settings.warehouse, settings.reports))
+    _print_portal_hint(settings, args)
     return 0
+
+
+def _print_portal_hint(settings, args) -> None:
+    """Demo accounts for the demo warehouse's portal, their passwords printed this once,
+    and the one command that opens it."""
+    from flows.portal import demo_accounts
+
+    made = demo_accounts(settings)
+    paths = " ".join(f"--{name} {shlex.quote(str(value))}" for name, value in
+                     (("inbox", args.inbox), ("warehouse", args.warehouse),
+                      ("reports", args.reports)) if value is not None)
+    print(f"\nCổng thông tin (portal): htx web {paths}".rstrip()
+          + "  →  http://127.0.0.1:8000")
+    if not made:
+        print("Tài khoản demo đã có từ lần chạy trước (demo accounts exist already; "
+              "htx user list)")
+    for user, password in made:
+        print(f"  {user.username:<14} {user.role:<9} {user.unit or '':<4} mật khẩu "
+              f"(password): {password}")
+    if made:
+        print("Mật khẩu chỉ hiện lần này (shown this once).")
 
 
 def cmd_demo_data(args) -> int:
@@ -500,9 +524,11 @@ def cmd_restore(args) -> int:
 
 
 def cmd_web(args) -> int:
+    from flows.settings import load_settings
     from flows.web import serve
 
-    serve(args.host, args.port)
+    serve(args.host, args.port, load_settings(inbox=args.inbox, warehouse=args.warehouse,
+                                              reports=args.reports))
     return 0
 
 

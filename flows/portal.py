@@ -7,6 +7,7 @@ it) and, beside it, its feedback workbooks and run logs: data/portal.sqlite, dat
 from __future__ import annotations
 
 import getpass
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -59,3 +60,23 @@ def user_command(action: str, name: str | None, role: str | None, unit: str | No
     user = users.add_user(db, name, role, unit, password, known)
     return (f"Đã tạo tài khoản (account made) {user.username}: {user.role}"
             + (f", đơn vị {user.unit}" if user.unit else "") + f" — {db}")
+
+
+DEMO_ACCOUNTS = (("demo_tinh", "steward", None), ("demo_phan_tich", "analyst", None),
+                 ("demo_116", "district", "116"), ("demo_118", "district", "118"))
+
+
+def demo_accounts(settings: Settings) -> list[tuple[users.User, str]]:
+    """The demo's accounts (a steward, an analyst, two districts) in the portal database of
+    the demo warehouse, each with a new random password; none when they exist already."""
+    from accounts import users
+
+    db = places(settings).database
+    if {u.username for u in users.list_users(db)} & {name for name, _, _ in DEMO_ACCOUNTS}:
+        return []
+    known = set(load_reporting_units(settings.reporting_units)["code"])
+    made = []
+    for name, role, unit in DEMO_ACCOUNTS:
+        password = secrets.token_urlsafe(9)
+        made.append((users.add_user(db, name, role, unit, password, known), password))
+    return made

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from accounts.db import connect, now
 from flows.portal import PortalPlaces
-from flows.settings import Settings
+from flows.settings import Settings, as_environment
 
 DEPLOYMENT = "nightly_consolidation/nightly"
 PREFECT_STATES = {"COMPLETED": "completed", "FAILED": "failed", "CRASHED": "failed",
@@ -43,9 +43,8 @@ def _start_process(places: PortalPlaces, settings: Settings, by: str) -> str:
     run_id = uuid.uuid4().hex
     places.run_logs.mkdir(parents=True, exist_ok=True)
     log_path = places.run_logs / f"{run_id}.log"
-    command = [*_htx(), "run", "--inbox", str(settings.inbox), "--warehouse",
-               str(settings.warehouse), "--reports", str(settings.reports)]
-    env = os.environ | {"HTX_ARCHIVE": str(settings.archive)}
+    command = [*_htx(), "run"]
+    env = os.environ | as_environment(settings)  # the portal's own settings, every one
     with open(log_path, "wb") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL, env=env, start_new_session=True)

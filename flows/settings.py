@@ -215,6 +215,13 @@ def load_settings(**overrides: object) -> Settings:
         raise SettingsError(f"{origin(name, given)}: {advice(name)}") from None
 
 
+def as_environment(settings: Settings) -> dict[str, str]:
+    """These settings as HTX_ variables: a process started with them (a consolidation the
+    portal starts) works with exactly the same settings."""
+    return {ENV_PREFIX + name.upper(): str(value)
+            for name, value in settings.model_dump().items() if value is not None}
+
+
 def origin(name: str, given: dict[str, object]) -> str:
     """Where setting `name` came from: a command-line option, a variable or the file."""
     if name in given:

@@ -19,6 +19,7 @@ from contracts.reference import TARGETS_CSV, load_reporting_units
 from flows.settings import Settings
 from warehouse.batch import to_batch
 from warehouse.cross_checks import warehouse_failures
+from intake.decisions import mark_applied, pending_decisions
 from intake.inbox import IncomingFile, clear, inbox_failures, new_files, scan_inbox
 from transforms.parallel import parallel_map
 from transforms.returns import ReturnRead, read_many
@@ -115,6 +116,23 @@ def load_returns(staging: Path, files: list[IncomingFile], reads: list[ReturnRea
         findings = store.warehouse_checks(con, batch.submissions)
         by_hash = {f.sha256: r for f, r in zip(files, reads)}
         store.add_failures(con, warehouse_failures(findings, by_hash, store.unit_names(con)))
+
+
+def apply_decisions(staging: Path, portal: Path, run_id: str) -> list[int]:
+    """The stewards' decisions the portal recorded since the last run (waivers, period
+    locks and reopenings), applied to the staging warehouse before its models run; the
+    ids of those applied (marked in the portal once the warehouse is published)."""
+    if not portal.exists():
+        return []
+    with connect(staging) as con:
+        return store.apply_decisions(con, pending_decisions(portal), run_id)
+
+
+@retried
+def mark_decisions_applied(portal: Path, seqs: list[int], run_id: str) -> None:
+    """Tell the portal which of its decisions this run published."""
+    if seqs:
+        mark_applied(portal, seqs, run_id)
 
 
 def materialize_indicators(staging: Path, run: dict) -> dict:
@@ -279,6 +297,7 @@ def consolidate(settings: Settings, run_id: str, stage=lambda fn: fn) -> dict:
         reads = step(read_returns)(files, units, None, settings.max_file_mb)
         reads = step(validate_returns)(reads, staging)
         step(load_returns)(staging, files, reads, run_id, settings.deadlines)
+        decided = step(apply_decisions)(staging, settings.portal_database, run_id)
         jobs = step(gather_feedback)(staging, run_id)
         # the workbooks are written while the marts are built and published (both cores)
         writing = alongside.submit(copy_context().run, step(write_feedback_workbooks), jobs,
@@ -286,6 +305,7 @@ def consolidate(settings: Settings, run_id: str, stage=lambda fn: fn) -> dict:
         run = step(materialize_indicators)(
             staging, run | {"files_seen": len(seen), "files_new": len(files)})
         step(publish_warehouse)(staging, settings.warehouse)
+        step(mark_decisions_applied)(settings.portal_database, decided, run_id)
         step(clear_inbox)(seen)
         try:
             placed = step(publish_feedback)(writing, settings.reports, run_id)

@@ -40,6 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.portal = portal
     app.mount("/static", StaticFiles(directory=PORTAL_DIR / "static"), name="static")
     pages = Jinja2Templates(directory=PORTAL_DIR / "templates")  # autoescape on
+    pages.env.globals["status_labels"] = views.STATUS_LABELS
 
     def address(request: Request) -> str:
         return request.client.host if request.client else "?"
@@ -384,7 +385,7 @@ def _board(portal: Portal, s: Session) -> dict:
             "pending": decisions.pending_decisions(portal.db)}
 
 
-def serve(host: str, port: int) -> None:
+def serve(host: str, port: int, settings: Settings | None = None) -> None:
     import uvicorn
 
-    uvicorn.run(create_app(), host=host, port=port, log_level="warning")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")

@@ -17,13 +17,13 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from contracts.vocabularies import SUBMISSION_STATUSES
 from transforms.text import vi_number
 from outputs.summary import vietnam_time
 
 DISTRICT_CHARTS = ("HTX_TOTAL", "REVENUE_PER_HTX")
-STATUS_LABELS = {"accepted": "chấp nhận", "rejected": "từ chối", "missing": "chưa nộp",
-                 "superseded": "đã thay thế", "unreadable": "không đọc được",
-                 "warning": "cảnh báo", "waived": "đã chấp nhận lỗi"}
+STATUS_LABELS = {**{t.code: t.name_vi for t in SUBMISSION_STATUSES.terms},
+                 "missing": "chưa nộp", "warning": "cảnh báo", "waived": "đã chấp nhận lỗi"}
 RUN_COUNTS = (("files_seen", "Tệp trong hộp thư", "files seen"), ("files_new", "Mới", "new"),
               ("files_accepted", "Chấp nhận", "accepted"),
               ("files_rejected", "Từ chối", "rejected"),

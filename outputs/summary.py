@@ -12,6 +12,7 @@ import duckdb
 import pandas as pd
 
 from contracts.reference import TIME_ZONE
+from contracts.vocabularies import SUBMISSION_STATUSES
 from transforms.text import vi_number
 from warehouse import db
 from outputs.escape import md_code, md_text
@@ -98,8 +99,7 @@ def _failures(summary: dict) -> list[str]:
     return lines
 
 
-STATUS_VI = {"accepted": "chấp nhận (accepted)", "rejected": "từ chối (rejected)",
-             "superseded": "đã thay thế (superseded)", "unreadable": "không đọc được (unreadable)"}
+STATUS_VI = {t.code: f"{t.name_vi} ({t.code})" for t in SUBMISSION_STATUSES.terms}
 
 
 def _waived_returns(summary: dict) -> list[str]:

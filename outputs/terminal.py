@@ -9,15 +9,14 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from contracts.vocabularies import SUBMISSION_STATUSES
 from transforms.text import vi_number
 from outputs.escape import terminal_text
 
 WIDTH = 100
 NONE = "—"
 SEVERITY = {"error": "lỗi (error)", "warning": "cảnh báo (warning)"}
-STATUS = {"accepted": "chấp nhận (accepted)", "rejected": "từ chối (rejected)",
-          "superseded": "đã thay thế (superseded)",
-          "unreadable": "không đọc được (unreadable)"}
+STATUS = {t.code: f"{t.name_vi} ({t.code})" for t in SUBMISSION_STATUSES.terms}
 
 
 def number(value: object, digits: int = 2) -> str:

@@ -5,15 +5,24 @@ and accounts made as `htx user add` makes them."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import socket
+import subprocess
+import sys
+import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
+
+import httpx
 
 from accounts.users import add_user
 from contracts.reference import load_reporting_units
 from flows.portal import places
-from flows.settings import Settings
+from flows.settings import Settings, as_environment
 from flows.steps import consolidate
 
 PASSWORD = "mat-khau-thu-nghiem"
@@ -54,12 +63,33 @@ def build_site(root: Path) -> PortalSite:
     return PortalSite(settings, returns, manifest["faults"])
 
 
-def settings_env(site: PortalSite) -> dict[str, str]:
-    """The environment that gives `htx web` this site's settings."""
-    s = site.settings
-    return {"HTX_INBOX": str(s.inbox), "HTX_WAREHOUSE": str(s.warehouse),
-            "HTX_REPORTS": str(s.reports), "HTX_ARCHIVE": str(s.archive),
-            "HTX_SETTLE_SECONDS": "0", "HTX_MAX_FILE_MB": "1"}
+@contextmanager
+def served(site: PortalSite, cwd: Path) -> Iterator[str]:
+    """`htx web` started as a real process on a free loopback port with the site's
+    settings (and nothing else of HTX_ from the test's environment); its address."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HTX_")} \
+        | as_environment(site.settings)
+    htx = str(Path(sys.executable).parent / "htx")
+    process = subprocess.Popen([htx, "web", "--host", "127.0.0.1", "--port", str(port)],
+                               cwd=cwd, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                httpx.get(url + "/login", timeout=1)
+                break
+            except httpx.HTTPError:
+                if process.poll() is not None:
+                    raise RuntimeError(process.stdout.read().decode()) from None
+                time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(10)
 
 
 def without_warehouse(site: PortalSite) -> PortalSite:

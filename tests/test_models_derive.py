@@ -89,7 +89,7 @@ def test_the_public_views_are_catalogued_as_views():
             "SELECT schema_name || '.' || view_name FROM duckdb_views() WHERE NOT internal")
             .fetchall()}
     assert views == {t.name for t in TABLES if t.kind == "view"} \
-        == {"raw.submissions", "quality.validation_failures"}
+        == {"raw.submissions", "quality.validation_failures", "ops.locked_periods"}
 
 
 def _base(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:

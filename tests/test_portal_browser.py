@@ -4,56 +4,31 @@ the main pages go to docs/portal-*.png."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
+from playwright import sync_api as playwright
 
-from tests.portal_setup import PASSWORD, build_site, settings_env
+from tests.portal_setup import PASSWORD, build_site
+from tests.portal_setup import served as serve_portal
 
 CHROMIUM = "/usr/bin/chromium"
 DOCS = Path(__file__).parent.parent / "docs"
-playwright = pytest.importorskip("playwright.sync_api")
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="no chromium")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     root = tmp_path_factory.mktemp("portal_browser")
     site = build_site(root)
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HTX_")} | settings_env(site)
-    htx = str(Path(sys.executable).parent / "htx")
-    process = subprocess.Popen([htx, "web", "--host", "127.0.0.1", "--port", str(port)],
-                               cwd=root, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(150):
-        try:
-            httpx.get(url + "/login", timeout=1)
-            break
-        except httpx.HTTPError:
-            if process.poll() is not None:
-                pytest.fail(process.stdout.read().decode())
-            time.sleep(0.2)
-    yield site, url
-    process.terminate()
-    process.wait(10)
+    with serve_portal(site, root) as url:
+        yield site, url
 
 
 @pytest.fixture(scope="module")
 def browser():
+    if not Path(CHROMIUM).exists():  # never a silent skip: .ci/run installs it
+        pytest.fail("Chromium is not installed (/usr/bin/chromium): .ci/run installs it with "
+                    "`apt-get install -y chromium`")
     with playwright.sync_playwright() as p:
         launched = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         yield launched

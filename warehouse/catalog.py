@@ -12,10 +12,11 @@ from dataclasses import dataclass
 
 from contracts.return_form import ROSTER, UNIONS
 from contracts.fields import Sheet
+from contracts.vocabularies import SUBMISSION_STATUSES
 
 
 @dataclass(frozen=True)
-class Table:
+class TableDoc:
     name: str
     grain: str
     vi: str
@@ -79,7 +80,8 @@ SUBMISSION_FACTS = (
 SUBMISSION_STATUS = (
     SUBMISSION_FACTS[0],
     _c("version", "Phiên bản thứ mấy của đơn vị trong kỳ", "Version number for unit and period"),
-    _c("status", "accepted, rejected, superseded, unreadable", "Status"),
+    _c("status", "; ".join(f"{t.code} ({t.name_vi})" for t in SUBMISSION_STATUSES.terms),
+       SUBMISSION_STATUSES.description_en),
     _c("errors", "Số lỗi chưa được miễn", "Unwaived errors"),
     _c("warnings", "Số cảnh báo", "Warnings"),
 )
@@ -110,9 +112,9 @@ def _contract_columns(sheet: Sheet) -> tuple[tuple[str, str, str], ...]:
                  for f in sheet.stored_fields)
 
 
-TABLES: tuple[Table, ...] = (
-    Table("ref.reporting_units", "unit", "Danh mục đơn vị báo cáo (tỉnh, huyện/xã) và hiệu lực",
-          "Reporting units (province, districts or communes) and when they are valid", (
+TABLES: tuple[TableDoc, ...] = (
+    TableDoc("ref.reporting_units", "unit", "Danh mục đơn vị báo cáo (tỉnh, huyện/xã) và hiệu lực",
+             "Reporting units (province, districts or communes) and when they are valid", (
               _c("code", "Mã đơn vị hành chính", "Administrative unit code"),
               _c("name", "Tên đơn vị", "Unit name"),
               _c("level", "Cấp (province, district, commune)", "Level"),
@@ -120,14 +122,15 @@ TABLES: tuple[Table, ...] = (
               _c("valid_from", "Hiệu lực từ ngày", "Valid from"),
               _c("valid_to", "Hiệu lực đến ngày (trống: còn hiệu lực)", "Valid to (empty: open)"),
               _c("aliases", "Các tên gọi khác, cách nhau bởi ';'", "Other names, ';'-separated"),
-          )),
-    Table("ref.sectors", "sector", "Danh mục lĩnh vực hoạt động của HTX", "Cooperative sectors", (
+             )),
+    TableDoc("ref.sectors", "sector", "Danh mục lĩnh vực hoạt động của HTX",
+             "Cooperative sectors", (
         _c("code", "Mã lĩnh vực", "Sector code"),
         _c("name_vi", "Tên lĩnh vực", "Sector name (Vietnamese)"),
         _c("name_en", "Tên lĩnh vực (tiếng Anh)", "Sector name (English)"),
     )),
-    Table("ref.indicators", "indicator", "Danh mục chỉ tiêu và cách tính",
-          "The indicator catalogue and how each is computed", (
+    TableDoc("ref.indicators", "indicator", "Danh mục chỉ tiêu và cách tính",
+             "The indicator catalogue and how each is computed", (
               _c("code", "Mã chỉ tiêu", "Indicator code"),
               _c("sort_order", "Thứ tự hiển thị", "Display order"),
               _c("name_vi", "Tên chỉ tiêu", "Name (Vietnamese)"),
@@ -143,15 +146,16 @@ TABLES: tuple[Table, ...] = (
               _c("scale", "Hệ số nhân (100 cho tỷ lệ %)", "Scale (100 for percentages)"),
               _c("by_sector", "Có chia theo lĩnh vực", "Broken down by sector"),
               _c("definition_en", "Định nghĩa", "Definition"),
-          )),
-    Table("ref.targets", "period × unit × indicator", "Chỉ tiêu kế hoạch", "Targets", (
+             )),
+    TableDoc("ref.targets", "period × unit × indicator", "Chỉ tiêu kế hoạch", "Targets", (
         _c("period", "Kỳ kế hoạch", "Period"),
         _c("unit_code", "Mã đơn vị (tỉnh hoặc huyện)", "Unit code (province or district)"),
         _c("indicator_code", "Mã chỉ tiêu", "Indicator code"),
         _c("target", "Giá trị kế hoạch", "Target value"),
         _c("source", "Nguồn văn bản giao chỉ tiêu", "Where the target comes from"),
     )),
-    Table("ref.rules", "rule", "Danh mục quy tắc kiểm tra số liệu", "Validation rule catalogue", (
+    TableDoc("ref.rules", "rule", "Danh mục quy tắc kiểm tra số liệu",
+             "Validation rule catalogue", (
         _c("code", "Mã quy tắc", "Rule code"),
         _c("severity", "Mức độ (error: loại báo cáo; warning: cảnh báo)",
            "Severity (error rejects the return; warning is published)"),
@@ -162,14 +166,14 @@ TABLES: tuple[Table, ...] = (
         _c("message_en", "Mẫu thông báo tiếng Anh", "Message template (English)"),
         _c("description_en", "Mô tả", "Description"),
     )),
-    Table("ref.periods", "period", "Kỳ báo cáo và hạn nộp", "Reporting periods and deadlines", (
+    TableDoc("ref.periods", "period", "Kỳ báo cáo và hạn nộp", "Reporting periods and deadlines", (
         _c("code", "Mã kỳ (2023, 2023S1, 2023Q1)", "Period code"),
         _c("kind", "Loại kỳ (year, half, quarter)", "Kind of period"),
         _c("start_date", "Ngày đầu kỳ", "First day"),
         _c("end_date", "Ngày cuối kỳ", "Last day"),
         _c("deadline", "Hạn nộp báo cáo", "Deadline for returns"),
     )),
-    Table("ops.runs", "run", "Các lần chạy tổng hợp", "Consolidation runs", (
+    TableDoc("ops.runs", "run", "Các lần chạy tổng hợp", "Consolidation runs", (
         _c("run_id", "Mã lần chạy", "Run id"),
         _c("flow_run_id", "Mã flow run của Prefect", "Prefect flow run id"),
         _c("started_at", "Bắt đầu lúc", "Started at"),
@@ -185,8 +189,8 @@ TABLES: tuple[Table, ...] = (
            "and report all written) or outputs_owed (warehouse published, feedback or report "
            "not yet written; the next run writes them)"),
     )),
-    Table("ops.period_builds", "period", "Lần dựng gần nhất các bảng core và mart của mỗi kỳ",
-          "When each period's core and mart rows were last built, and from what", (
+    TableDoc("ops.period_builds", "period", "Lần dựng gần nhất các bảng core và mart của mỗi kỳ",
+             "When each period's core and mart rows were last built, and from what", (
         _c("period", "Mã kỳ", "Period code"),
         _c("reference_digest", "Dấu vân tay dữ liệu tham chiếu của kỳ (đơn vị, chỉ tiêu, "
            "kế hoạch, hạn nộp)", "Digest of the reference data the period was built from "
@@ -196,21 +200,44 @@ TABLES: tuple[Table, ...] = (
         _c("built_at", "Dựng lúc", "Built at"),
         _c("run_id", "Lần chạy đã dựng", "Run that built it"),
     )),
-    Table("raw.submissions_received", "file", "Mọi tệp báo cáo đã nhận, như khi nhận",
-          "Every file ever received, as received (its status: core.submission_status)",
-          SUBMISSION_FACTS),
-    Table("raw.submissions", "file",
-          "Mọi tệp báo cáo đã nhận, với phiên bản và tình trạng (khung nhìn: "
-          "raw.submissions_received nối core.submission_status)",
-          "Every file ever received, with its version and status (a view: "
-          "raw.submissions_received joined with core.submission_status)",
-          SUBMISSION_FACTS[:9] + SUBMISSION_STATUS[1:] + SUBMISSION_FACTS[9:], kind="view"),
-    Table("raw.coop_rows", "file × roster row", "Dòng danh sách HTX của mọi tệp đọc được",
-          "Roster rows of every readable file", PROVENANCE + _contract_columns(ROSTER)),
-    Table("raw.union_rows", "file × union row", "Dòng danh sách LHHTX của mọi tệp đọc được",
-          "Union rows of every readable file", PROVENANCE + _contract_columns(UNIONS)),
-    Table("raw.declared_totals", "file × declared figure", "Số liệu tổng hợp đơn vị tự khai",
-          "Figures districts declare in Tong_hop", (
+    TableDoc("ops.period_decisions", "decision",
+             "Quyết định phê duyệt và khoá kỳ, hoặc mở lại kỳ, của cán bộ thẩm định",
+             "Stewards' decisions to approve and lock a period, or to reopen it", (
+        _c("decision_id", "Mã quyết định (trên cổng thông tin)", "Decision id (from the portal)"),
+        _c("period", "Mã kỳ", "Period code"),
+        _c("action", "lock (phê duyệt và khoá) hoặc unlock (mở lại)",
+           "lock (approve and lock) or unlock (reopen)"),
+        _c("reason", "Lý do", "Reason"),
+        _c("decided_by", "Người quyết định", "Decided by"),
+        _c("decided_at", "Quyết định lúc", "Decided at"),
+        _c("applied_run", "Lần chạy đã áp dụng", "Run that applied it"),
+    )),
+    TableDoc("ops.locked_periods", "period",
+             "Các kỳ đang khoá: số liệu công bố giữ nguyên đến khi mở lại (khung nhìn "
+             "của ops.period_decisions)",
+             "Periods locked now: their published figures stay as they are until "
+             "reopened (a view of ops.period_decisions)", (
+        _c("period", "Mã kỳ", "Period code"),
+        _c("locked_by", "Người khoá", "Locked by"),
+        _c("locked_at", "Khoá lúc", "Locked at"),
+        _c("reason", "Lý do", "Reason"),
+        _c("applied_run", "Lần chạy đã áp dụng việc khoá", "Run that applied the lock"),
+    ), kind="view"),
+    TableDoc("raw.submissions_received", "file", "Mọi tệp báo cáo đã nhận, như khi nhận",
+             "Every file ever received, as received (its status: core.submission_status)",
+             SUBMISSION_FACTS),
+    TableDoc("raw.submissions", "file",
+             "Mọi tệp báo cáo đã nhận, với phiên bản và tình trạng (khung nhìn: "
+             "raw.submissions_received nối core.submission_status)",
+             "Every file ever received, with its version and status (a view: "
+             "raw.submissions_received joined with core.submission_status)",
+             SUBMISSION_FACTS[:9] + SUBMISSION_STATUS[1:] + SUBMISSION_FACTS[9:], kind="view"),
+    TableDoc("raw.coop_rows", "file × roster row", "Dòng danh sách HTX của mọi tệp đọc được",
+             "Roster rows of every readable file", PROVENANCE + _contract_columns(ROSTER)),
+    TableDoc("raw.union_rows", "file × union row", "Dòng danh sách LHHTX của mọi tệp đọc được",
+             "Union rows of every readable file", PROVENANCE + _contract_columns(UNIONS)),
+    TableDoc("raw.declared_totals", "file × declared figure", "Số liệu tổng hợp đơn vị tự khai",
+             "Figures districts declare in Tong_hop", (
               PROVENANCE[0],
               _c("field", "Tên trường của dòng tổng hợp", "Field of the declared line"),
               _c("header", "Nhãn dòng tổng hợp", "Label of the line"),
@@ -218,33 +245,35 @@ TABLES: tuple[Table, ...] = (
               _c("sector", "Lĩnh vực tương ứng", "Sector it declares"),
               _c("declared", "Giá trị tự khai", "Declared value"),
               _c("cell", "Ô chứa giá trị", "Cell of the value"),
-          )),
-    Table("core.coop_returns", "period × district × cooperative",
-          "Danh sách HTX theo báo cáo đang có hiệu lực", "Roster rows of current accepted returns",
-          RETURN_KEYS + _contract_columns(ROSTER) + PROVENANCE),
-    Table("core.union_returns", "period × district × union",
-          "Danh sách LHHTX theo báo cáo đang có hiệu lực", "Union rows of current accepted returns",
-          RETURN_KEYS + _contract_columns(UNIONS) + PROVENANCE),
-    Table("core.submission_status", "file",
-          "Phiên bản và tình trạng của mỗi tệp, do mô hình tính lại ở mỗi lần chạy",
-          "Each file's version and status, derived by the models at every run",
-          SUBMISSION_STATUS),
-    Table("core.failure_status", "failure",
-          "Lỗi đã được miễn hay chưa, theo lần chạy gần nhất",
-          "Whether each failure is waived, as of the last run", FAILURE_STATUS),
-    Table("core.submission_indicators", "file × indicator × sector",
-          "Thành phần chỉ tiêu tính cho từng tệp", "Indicator parts computed for each file", (
+             )),
+    TableDoc("core.coop_returns", "period × district × cooperative",
+             "Danh sách HTX theo báo cáo đang có hiệu lực",
+             "Roster rows of current accepted returns",
+             RETURN_KEYS + _contract_columns(ROSTER) + PROVENANCE),
+    TableDoc("core.union_returns", "period × district × union",
+             "Danh sách LHHTX theo báo cáo đang có hiệu lực",
+             "Union rows of current accepted returns",
+             RETURN_KEYS + _contract_columns(UNIONS) + PROVENANCE),
+    TableDoc("core.submission_status", "file",
+             "Phiên bản và tình trạng của mỗi tệp, do mô hình tính lại ở mỗi lần chạy",
+             "Each file's version and status, derived by the models at every run",
+             SUBMISSION_STATUS),
+    TableDoc("core.failure_status", "failure",
+             "Lỗi đã được miễn hay chưa, theo lần chạy gần nhất",
+             "Whether each failure is waived, as of the last run", FAILURE_STATUS),
+    TableDoc("core.submission_indicators", "file × indicator × sector",
+             "Thành phần chỉ tiêu tính cho từng tệp", "Indicator parts computed for each file", (
               PROVENANCE[0], INDICATOR_PARTS[0], INDICATOR_PARTS[3], *INDICATOR_PARTS[5:9])),
-    Table("quality.failures_found", "failure",
-          "Các lỗi và cảnh báo tìm thấy khi kiểm tra báo cáo, như khi tìm thấy",
-          "Validation failures, as found (whether waived: core.failure_status)", FAILURE_FACTS),
-    Table("quality.validation_failures", "failure",
-          "Các lỗi và cảnh báo khi kiểm tra báo cáo, đã được miễn hay chưa (khung nhìn: "
-          "quality.failures_found nối core.failure_status)",
-          "Validation failures, waived or not (a view: quality.failures_found joined with "
-          "core.failure_status)", FAILURE_FACTS + FAILURE_STATUS[1:], kind="view"),
-    Table("quality.waivers", "failure", "Các lỗi được cán bộ nghiệp vụ chấp nhận",
-          "Failures accepted on a steward's authority", (
+    TableDoc("quality.failures_found", "failure",
+             "Các lỗi và cảnh báo tìm thấy khi kiểm tra báo cáo, như khi tìm thấy",
+             "Validation failures, as found (whether waived: core.failure_status)", FAILURE_FACTS),
+    TableDoc("quality.validation_failures", "failure",
+             "Các lỗi và cảnh báo khi kiểm tra báo cáo, đã được miễn hay chưa (khung nhìn: "
+             "quality.failures_found nối core.failure_status)",
+             "Validation failures, waived or not (a view: quality.failures_found joined with "
+             "core.failure_status)", FAILURE_FACTS + FAILURE_STATUS[1:], kind="view"),
+    TableDoc("quality.waivers", "failure", "Các lỗi được cán bộ nghiệp vụ chấp nhận",
+             "Failures accepted on a steward's authority", (
               _c("failure_id", "Mã lỗi được chấp nhận", "Failure accepted"),
               PROVENANCE[0], RETURN_KEYS[1], RETURN_KEYS[0],
               _c("rule_code", "Mã quy tắc", "Rule code"),
@@ -252,25 +281,26 @@ TABLES: tuple[Table, ...] = (
               _c("reason", "Lý do chấp nhận", "Why it was accepted"),
               _c("waived_by", "Người chấp nhận", "Who accepted it"),
               _c("waived_at", "Thời điểm chấp nhận", "When"),
-          )),
-    Table("quality.rule_checks", "file × row rule",
-          "Số dòng mỗi quy tắc theo dòng đã kiểm tra và bỏ qua do thiếu số liệu",
-          "Rows each row rule checked, and skipped for a missing operand", (
+             )),
+    TableDoc("quality.rule_checks", "file × row rule",
+             "Số dòng mỗi quy tắc theo dòng đã kiểm tra và bỏ qua do thiếu số liệu",
+             "Rows each row rule checked, and skipped for a missing operand", (
               PROVENANCE[0],
               _c("rule_code", "Mã quy tắc (xem ref.rules)", "Rule code (see ref.rules)"),
               _c("rows_checked", "Số dòng đã kiểm tra", "Rows checked"),
               _c("rows_skipped", "Số dòng bỏ qua vì thiếu số liệu",
                  "Rows skipped because an operand is missing"),
-          )),
-    Table("mart.completeness", "period × district", "Tình hình nộp báo cáo",
-          "Who reported, what stands, on time or not", (
+             )),
+    TableDoc("mart.completeness", "period × district", "Tình hình nộp báo cáo",
+             "Who reported, what stands, on time or not", (
               *RETURN_KEYS,
               _c("district_name", "Tên đơn vị", "Unit name"),
               _c("expected", "Đơn vị phải báo cáo kỳ này", "Expected to report this period"),
               _c("received", "Đã nhận ít nhất một tệp", "At least one file received"),
               _c("submissions", "Số tệp đã nhận", "Files received"),
               _c("status", "accepted, rejected hoặc missing", "accepted, rejected or missing"),
-              _c("latest_status", "Tình trạng của phiên bản mới nhất", "Status of the latest version"),
+              _c("latest_status", "Tình trạng của phiên bản mới nhất",
+                 "Status of the latest version"),
               _c("accepted_file_hash", "Tệp đang có hiệu lực", "File whose figures stand"),
               _c("accepted_version", "Phiên bản đang có hiệu lực", "Version whose figures stand"),
               _c("first_received_at", "Lần nhận đầu tiên", "First received at"),
@@ -278,18 +308,18 @@ TABLES: tuple[Table, ...] = (
               _c("deadline", "Hạn nộp", "Deadline"),
               _c("on_time", "Có báo cáo được chấp nhận và nộp lần đầu đúng hạn",
                  "An accepted return stands and was first received by the deadline"),
-          )),
-    Table("mart.district_indicators", "period × district × indicator × sector",
-          "Chỉ tiêu theo đơn vị báo cáo", "Indicators by district", (
+             )),
+    TableDoc("mart.district_indicators", "period × district × indicator × sector",
+             "Chỉ tiêu theo đơn vị báo cáo", "Indicators by district", (
               *RETURN_KEYS, _c("district_name", "Tên đơn vị", "Unit name"), *INDICATOR_PARTS,
               _c("file_hash", "Tệp báo cáo làm căn cứ", "Return file the values come from"),
-          )),
-    Table("mart.province_indicators", "period × indicator × sector", "Chỉ tiêu toàn tỉnh",
-          "Province-wide indicators", (
+             )),
+    TableDoc("mart.province_indicators", "period × indicator × sector", "Chỉ tiêu toàn tỉnh",
+             "Province-wide indicators", (
               RETURN_KEYS[0], _c("province_code", "Mã tỉnh", "Province code"), *INDICATOR_PARTS[:9],
               _c("districts_expected", "Số đơn vị phải báo cáo", "Units expected to report"),
               _c("districts_covered", "Số đơn vị có báo cáo được chấp nhận",
                  "Units with an accepted return"),
               *INDICATOR_PARTS[9:],
-          )),
+             )),
 )

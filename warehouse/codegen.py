@@ -18,7 +18,7 @@ from contracts.indicators import INDICATORS, SOURCES, measure_field, weighted
 from contracts.return_form import ROSTER, UNIONS
 from contracts.rules import CHANGE_CHECKS, RULES
 from contracts.units import DIMENSIONS, UNITS
-from warehouse.catalog import TABLES, Table
+from warehouse.catalog import TABLES, TableDoc
 from warehouse.db import SQL_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,7 +36,7 @@ CONTRACT_TABLES = {"raw.coop_rows": ROSTER, "raw.union_rows": UNIONS,
                    "core.coop_returns": ROSTER, "core.union_returns": UNIONS}
 
 
-def table(name: str) -> Table:
+def table(name: str) -> TableDoc:
     return next(t for t in TABLES if t.name == name)
 
 

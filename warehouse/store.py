@@ -178,17 +178,50 @@ def known_hashes(con: duckdb.DuckDBPyConnection) -> set[str]:
 
 
 def add_waiver(con: duckdb.DuckDBPyConnection, failure_id: str, reason: str,
-               by: str) -> dict:
-    """Record a steward's waiver of one failure; KeyError when no such failure exists,
-    ValueError when it is already waived."""
+               by: str, at: dt.datetime | None = None) -> dict:
+    """Record a steward's waiver of one failure (made now, or `at`); KeyError when no such
+    failure exists, ValueError when it is already waived."""
     if db.query(con, "report/failure.sql", failure_id=failure_id).empty:
         raise KeyError(failure_id)
     if not db.query(con, "report/waiver.sql", failure_id=failure_id).empty:
         raise ValueError(f"failure {failure_id} is already waived")
     db.run(con, "load/waiver.sql", failure_id=failure_id, reason=reason, waived_by=by,
-           waived_at=now())
+           waived_at=at or now())
     (record,) = db.query(con, "report/waiver.sql", failure_id=failure_id).to_dict("records")
     return record
+
+
+def apply_decisions(con: duckdb.DuckDBPyConnection, decisions: list, run_id: str) -> list[int]:
+    """Stewards' decisions recorded by the portal (intake/decisions.py), in their order:
+    waivers into quality.waivers, locks and reopenings into ops.period_decisions. The
+    `seq` of each one now in the warehouse; a waiver of a failure the warehouse does not
+    hold (its upload not yet consolidated) is left for a later run. Taking a decision
+    twice changes nothing."""
+    applied = []
+    for d in decisions:
+        if d.kind == "waive":
+            try:
+                add_waiver(con, d.target, d.reason, d.decided_by, _instant(d.decided_at))
+            except KeyError:
+                continue
+            except ValueError:
+                pass  # waived already (by this decision, taken before, or by htx waive)
+        applied.append(d.seq)
+    periods = pd.DataFrame(
+        [{"decision_id": f"{d.seq}@{d.decided_at}", "period": d.target, "action": d.kind,
+          "reason": d.reason, "decided_by": d.decided_by,
+          "decided_at": _instant(d.decided_at)} for d in decisions if d.kind != "waive"],
+        columns=["decision_id", "period", "action", "reason", "decided_by", "decided_at"])
+    if not periods.empty:
+        with registered(con, {"incoming_decisions": periods}):
+            db.run(con, "load/period_decisions.sql", run_id=run_id)
+    return applied
+
+
+def _instant(iso: str) -> dt.datetime:
+    """An ISO 8601 time (the portal writes UTC) as an aware datetime."""
+    moment = dt.datetime.fromisoformat(iso)
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
 
 
 def feedback_files(con: duckdb.DuckDBPyConnection, run_id: str) -> list[dict]:

@@ -16,8 +16,15 @@ import duckdb
 import pandas as pd
 
 from accounts.db import connect as portal_db
+from contracts.vocabularies import SUBMISSION_STATUSES
 from warehouse import db
 
+
+
+# How a return's status is shown: the warehouse's statuses, and an upload the next
+# consolidation has not taken yet.
+STATUS_LABELS = {**{t.code: t.name_vi for t in SUBMISSION_STATUSES.terms},
+                 "received": "đã nhận, chờ tổng hợp"}
 
 
 class NoWarehouse(RuntimeError):

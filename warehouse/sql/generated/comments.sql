@@ -65,6 +65,20 @@ COMMENT ON COLUMN ops.period_builds.reference_digest IS 'Dấu vân tay dữ li�
 COMMENT ON COLUMN ops.period_builds.models_digest IS 'Dấu vân tay các câu lệnh SQL dựng bảng (lược đồ, mô hình, macro) — Digest of the SQL schema, models and macros the period was built with';
 COMMENT ON COLUMN ops.period_builds.built_at IS 'Dựng lúc — Built at';
 COMMENT ON COLUMN ops.period_builds.run_id IS 'Lần chạy đã dựng — Run that built it';
+COMMENT ON TABLE ops.period_decisions IS 'Quyết định phê duyệt và khoá kỳ, hoặc mở lại kỳ, của cán bộ thẩm định — Stewards'' decisions to approve and lock a period, or to reopen it (grain: decision)';
+COMMENT ON COLUMN ops.period_decisions.decision_id IS 'Mã quyết định (trên cổng thông tin) — Decision id (from the portal)';
+COMMENT ON COLUMN ops.period_decisions.period IS 'Mã kỳ — Period code';
+COMMENT ON COLUMN ops.period_decisions.action IS 'lock (phê duyệt và khoá) hoặc unlock (mở lại) — lock (approve and lock) or unlock (reopen)';
+COMMENT ON COLUMN ops.period_decisions.reason IS 'Lý do — Reason';
+COMMENT ON COLUMN ops.period_decisions.decided_by IS 'Người quyết định — Decided by';
+COMMENT ON COLUMN ops.period_decisions.decided_at IS 'Quyết định lúc — Decided at';
+COMMENT ON COLUMN ops.period_decisions.applied_run IS 'Lần chạy đã áp dụng — Run that applied it';
+COMMENT ON VIEW ops.locked_periods IS 'Các kỳ đang khoá: số liệu công bố giữ nguyên đến khi mở lại (khung nhìn của ops.period_decisions) — Periods locked now: their published figures stay as they are until reopened (a view of ops.period_decisions) (grain: period)';
+COMMENT ON COLUMN ops.locked_periods.period IS 'Mã kỳ — Period code';
+COMMENT ON COLUMN ops.locked_periods.locked_by IS 'Người khoá — Locked by';
+COMMENT ON COLUMN ops.locked_periods.locked_at IS 'Khoá lúc — Locked at';
+COMMENT ON COLUMN ops.locked_periods.reason IS 'Lý do — Reason';
+COMMENT ON COLUMN ops.locked_periods.applied_run IS 'Lần chạy đã áp dụng việc khoá — Run that applied the lock';
 COMMENT ON TABLE raw.submissions_received IS 'Mọi tệp báo cáo đã nhận, như khi nhận — Every file ever received, as received (its status: core.submission_status) (grain: file)';
 COMMENT ON COLUMN raw.submissions_received.file_hash IS 'Mã SHA-256 của tệp (tệp bị từ chối không đọc: của tên, kích thước và thời gian) — SHA-256 of the file''s bytes (a file refused unread: of its name, size and time)';
 COMMENT ON COLUMN raw.submissions_received.file_name IS 'Tên tệp khi nhận (byte không phải UTF-8 hiện thành �) — File name when received (bytes that are not UTF-8 shown as �)';
@@ -89,7 +103,7 @@ COMMENT ON COLUMN raw.submissions.received_at IS 'Thời điểm nhận tệp: t
 COMMENT ON COLUMN raw.submissions.run_id IS 'Lần chạy đã xử lý tệp — Run that processed the file';
 COMMENT ON COLUMN raw.submissions.readable IS 'Đọc được như bảng tính — Readable as a workbook';
 COMMENT ON COLUMN raw.submissions.version IS 'Phiên bản thứ mấy của đơn vị trong kỳ — Version number for unit and period';
-COMMENT ON COLUMN raw.submissions.status IS 'accepted, rejected, superseded, unreadable — Status';
+COMMENT ON COLUMN raw.submissions.status IS 'accepted (chấp nhận); rejected (từ chối); superseded (đã thay thế); unreadable (không đọc được); held (giữ lại, kỳ đã khoá) — What became of a file received: accepted (the district''s latest clean version: its figures count), rejected (an unwaived error, or no known unit or period), superseded (a clean version replaced by a later one), unreadable (not a workbook), held (a clean version received while a steward had locked its period: it counts once the period is reopened).';
 COMMENT ON COLUMN raw.submissions.errors IS 'Số lỗi chưa được miễn — Unwaived errors';
 COMMENT ON COLUMN raw.submissions.warnings IS 'Số cảnh báo — Warnings';
 COMMENT ON COLUMN raw.submissions.preparer IS 'Người lập biểu — Preparer';
@@ -186,7 +200,7 @@ COMMENT ON COLUMN core.union_returns.source_row IS 'Dòng nguồn trong trang t�
 COMMENT ON TABLE core.submission_status IS 'Phiên bản và tình trạng của mỗi tệp, do mô hình tính lại ở mỗi lần chạy — Each file''s version and status, derived by the models at every run (grain: file)';
 COMMENT ON COLUMN core.submission_status.file_hash IS 'Mã SHA-256 của tệp (tệp bị từ chối không đọc: của tên, kích thước và thời gian) — SHA-256 of the file''s bytes (a file refused unread: of its name, size and time)';
 COMMENT ON COLUMN core.submission_status.version IS 'Phiên bản thứ mấy của đơn vị trong kỳ — Version number for unit and period';
-COMMENT ON COLUMN core.submission_status.status IS 'accepted, rejected, superseded, unreadable — Status';
+COMMENT ON COLUMN core.submission_status.status IS 'accepted (chấp nhận); rejected (từ chối); superseded (đã thay thế); unreadable (không đọc được); held (giữ lại, kỳ đã khoá) — What became of a file received: accepted (the district''s latest clean version: its figures count), rejected (an unwaived error, or no known unit or period), superseded (a clean version replaced by a later one), unreadable (not a workbook), held (a clean version received while a steward had locked its period: it counts once the period is reopened).';
 COMMENT ON COLUMN core.submission_status.errors IS 'Số lỗi chưa được miễn — Unwaived errors';
 COMMENT ON COLUMN core.submission_status.warnings IS 'Số cảnh báo — Warnings';
 COMMENT ON TABLE core.failure_status IS 'Lỗi đã được miễn hay chưa, theo lần chạy gần nhất — Whether each failure is waived, as of the last run (grain: failure)';

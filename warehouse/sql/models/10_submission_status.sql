@@ -4,6 +4,7 @@
 --   rejected    it has an unwaived error, or names no known unit or period
 --   accepted    the latest clean version for its district and period (its figures count)
 --   superseded  a clean version replaced by a later clean one
+--   held        a clean version received while its period is locked
 -- A rejected new version leaves the last accepted one in force.
 -- The statuses before are kept for 15_changed_periods.sql.
 CREATE OR REPLACE TEMP TABLE status_before AS
@@ -40,15 +41,31 @@ ranked AS (
         row_number() OVER (PARTITION BY district_code, period, verdict = 'clean'
                            ORDER BY received_at DESC, file_hash DESC) AS recency
     FROM verdicts
+),
+derived AS (
+    SELECT
+        file_hash, period, version, errors, warnings,
+        CASE
+            WHEN verdict <> 'clean' THEN verdict
+            WHEN recency = 1 THEN 'accepted'
+            ELSE 'superseded'
+        END AS status
+    FROM ranked
 )
+-- In a locked period (07_frozen_periods.sql) the files it had keep their status, and a
+-- clean file received since is held: it counts once the period is reopened.
 SELECT
-    file_hash, version, errors, warnings,
+    d.file_hash, d.version,
+    coalesce(k.errors, d.errors) AS errors,
+    coalesce(k.warnings, d.warnings) AS warnings,
     CASE
-        WHEN verdict <> 'clean' THEN verdict
-        WHEN recency = 1 THEN 'accepted'
-        ELSE 'superseded'
+        WHEN k.file_hash IS NOT NULL THEN k.status
+        WHEN d.period IN (SELECT period FROM frozen_periods)
+             AND d.status IN ('accepted', 'superseded') THEN 'held'
+        ELSE d.status
     END AS status
-FROM ranked;
+FROM derived AS d
+LEFT JOIN status_stored AS k USING (file_hash);
 
 -- Rows replaced, the table kept (with its comments).
 DELETE FROM core.submission_status;

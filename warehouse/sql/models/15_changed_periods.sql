@@ -4,7 +4,8 @@
 --   what the period is built from changed since its last build (ops.period_builds): the
 --   shared reference data (units, sectors, indicators, targets), the period's own row in
 --   ref.periods (its deadline), or the SQL schema and models with their macros
---   ($models_digest), or it was never built.
+--   ($models_digest), or it was never built;
+-- and it is not locked (07_frozen_periods.sql).
 CREATE OR REPLACE TEMP TABLE period_digests AS
 WITH shared AS (
     SELECT md5(string_agg(line, chr(10) ORDER BY line)) AS digest
@@ -20,14 +21,18 @@ SELECT p.code AS period, md5(shared.digest || chr(10) || CAST(p AS VARCHAR)) AS 
 FROM ref.periods AS p, shared;
 
 CREATE OR REPLACE TEMP TABLE changed_periods AS
-SELECT DISTINCT s.period
-FROM raw.submissions AS s
-LEFT JOIN status_before AS b USING (file_hash)
-WHERE s.period IS NOT NULL AND s.status IS DISTINCT FROM b.status
-UNION
-SELECT d.period
-FROM period_digests AS d
-LEFT JOIN ops.period_builds AS b USING (period)
-WHERE b.period IS NULL
-   OR b.reference_digest <> d.reference_digest
-   OR b.models_digest <> d.models_digest;
+SELECT period FROM (
+    SELECT s.period
+    FROM raw.submissions AS s
+    LEFT JOIN status_before AS b USING (file_hash)
+    WHERE s.period IS NOT NULL AND s.status IS DISTINCT FROM b.status
+    UNION
+    SELECT d.period
+    FROM period_digests AS d
+    LEFT JOIN ops.period_builds AS b USING (period)
+    WHERE b.period IS NULL
+       OR b.reference_digest <> d.reference_digest
+       OR b.models_digest <> d.models_digest
+)
+EXCEPT
+SELECT period FROM frozen_periods;

@@ -62,6 +62,8 @@ ORDER BY j.period, j.district_code;
 -- Rows replaced, the table kept (with its comments).
 CREATE TABLE IF NOT EXISTS mart.completeness AS FROM completeness_rebuilt LIMIT 0;
 
-DELETE FROM mart.completeness;
+-- A locked period's rows stay as they were published (07_frozen_periods.sql).
+DELETE FROM mart.completeness WHERE period NOT IN (SELECT period FROM frozen_periods);
 
-INSERT INTO mart.completeness BY NAME FROM completeness_rebuilt;
+INSERT INTO mart.completeness BY NAME
+FROM completeness_rebuilt WHERE period NOT IN (SELECT period FROM frozen_periods);

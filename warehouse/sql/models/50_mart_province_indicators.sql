@@ -54,6 +54,8 @@ ORDER BY s.period, i.sort_order, s.sector;
 -- Rows replaced, the table kept (with its comments).
 CREATE TABLE IF NOT EXISTS mart.province_indicators AS FROM province_indicators_rebuilt LIMIT 0;
 
-DELETE FROM mart.province_indicators;
+-- A locked period's rows stay as they were published (07_frozen_periods.sql).
+DELETE FROM mart.province_indicators WHERE period NOT IN (SELECT period FROM frozen_periods);
 
-INSERT INTO mart.province_indicators BY NAME FROM province_indicators_rebuilt;
+INSERT INTO mart.province_indicators BY NAME
+FROM province_indicators_rebuilt WHERE period NOT IN (SELECT period FROM frozen_periods);

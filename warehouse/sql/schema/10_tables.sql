@@ -73,6 +73,18 @@ CREATE TABLE IF NOT EXISTS ops.period_builds (
     built_at TIMESTAMPTZ NOT NULL,
     run_id VARCHAR NOT NULL
 );
+-- Stewards' decisions to lock (approve) or unlock (reopen) a period, as the portal recorded
+-- them and a run applied them (load/period_decisions.sql); ops.locked_periods says which
+-- periods are locked now.
+CREATE TABLE IF NOT EXISTS ops.period_decisions (
+    decision_id VARCHAR PRIMARY KEY,
+    period VARCHAR NOT NULL,
+    action VARCHAR NOT NULL CHECK (action IN ('lock', 'unlock')),
+    reason VARCHAR NOT NULL,
+    decided_by VARCHAR NOT NULL,
+    decided_at TIMESTAMPTZ NOT NULL,
+    applied_run VARCHAR NOT NULL
+);
 -- What was received (load/submissions.sql); the status of each file is derived by
 -- models/10_submission_status.sql into core.submission_status, and raw.submissions shows
 -- both (50_public_views.sql).

@@ -21,3 +21,11 @@ SELECT
     coalesce(w.waived, false) AS waived
 FROM quality.failures_found AS f
 LEFT JOIN core.failure_status AS w ON w.failure_id = f.failure_id;
+
+-- The periods whose latest decision is a lock: their published figures stay as they are
+-- (models/07_frozen_periods.sql) until a steward reopens them.
+CREATE VIEW IF NOT EXISTS ops.locked_periods AS
+SELECT period, decided_by AS locked_by, decided_at AS locked_at, reason, applied_run
+FROM ops.period_decisions
+QUALIFY row_number() OVER (PARTITION BY period ORDER BY decided_at DESC, decision_id DESC) = 1
+    AND action = 'lock';

@@ -16,6 +16,7 @@ place in the inbox, refusal, size and time), so that the same refusal is recorde
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import errno
 import hashlib
@@ -27,6 +28,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from intake.archive import ChangedWhileRead, TooLarge, Unopenable, keep, unchanged
+from intake.upload import PORTAL_FOLDER
 from transforms.failures import Failure
 from transforms.text import vi_number
 
@@ -206,4 +208,7 @@ def clear(file: IncomingFile) -> bool:
     if not unchanged(file.path, file.sha256):
         return False
     file.path.unlink()
+    if file.path.parent.parent.name == PORTAL_FOLDER:  # inbox/portal/<hash>/: its own folder
+        with contextlib.suppress(OSError):
+            file.path.parent.rmdir()
     return True

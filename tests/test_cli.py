@@ -95,6 +95,22 @@ def test_demo_prints_the_summary_and_names_the_warehouse(demo_dir):
         assert con.execute("SELECT count(*) FROM mart.province_indicators").fetchone()[0] > 0
 
 
+def test_demo_ends_with_the_portal_and_demo_accounts_whose_passwords_work(demo_dir):
+    from accounts.users import verify_password
+
+    folder, result = demo_dir
+    assert "htx web  →  http://127.0.0.1:8000" in result.stdout
+    made = re.findall(r"^  (demo_\S+)\s+(\w+)\s.*mật khẩu \(password\): (\S+)$",
+                      result.stdout, flags=re.M)
+    assert {(name, role) for name, role, _ in made} == {
+        ("demo_tinh", "steward"), ("demo_phan_tich", "analyst"), ("demo_116", "district"),
+        ("demo_118", "district")}
+    portal = folder / "data" / "portal.sqlite"
+    assert all(verify_password(portal, name, password) for name, _, password in made)
+    again = htx("user", "list", cwd=folder)
+    assert again.returncode == 0 and "demo_116\tdistrict\t116" in again.stdout
+
+
 def test_run_again_completes_with_nothing_new(demo_dir):
     folder, _ = demo_dir
     result = htx("run", cwd=folder)

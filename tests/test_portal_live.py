@@ -81,6 +81,7 @@ def test_waivers_then_a_lock_a_held_correction_and_a_reopening(portal, tmp_path)
     consolidate(steward)
 
     assert [s for _, s, _ in returns_of(steward, "119")] == ["accepted"]
+    assert not any((site.settings.inbox / "portal").iterdir())  # taken, and its folder gone
     waived = district.get("/api/failures", params={"period": "2023"}).json()
     assert {f["failure_id"] for f in waived if f["waived"]} >= {f["failure_id"] for f in errors}
     published = figures(steward)

@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from contracts.reference import TARGETS_CSV
 from demo.province import write_demo_returns
 from flows import steps
 from flows.settings import Settings
@@ -35,16 +36,17 @@ def sent(tmp_path_factory) -> dict[str, Path]:
     return files
 
 
-def settings(root: Path) -> Settings:
+def settings(root: Path, targets: Path | None = None) -> Settings:
     return Settings(inbox=root / "inbox", warehouse=root / "w.duckdb", reports=root / "reports",
-                    archive=root / "archive", portal=root / "portal.sqlite", settle_seconds=0)
+                    archive=root / "archive", portal=root / "portal.sqlite", settle_seconds=0,
+                    targets=targets)
 
 
-def run(root: Path, *files: Path) -> None:
+def run(root: Path, *files: Path, targets: Path | None = None) -> None:
     (root / "inbox").mkdir(parents=True, exist_ok=True)
     for n, f in enumerate(files):
         shutil.copy2(f, root / "inbox" / f"{uuid.uuid4().hex[:6]}_{n}_{f.name}")
-    steps.consolidate(settings(root), str(uuid.uuid4()))
+    steps.consolidate(settings(root, targets), str(uuid.uuid4()))
 
 
 def query(root: Path, sql: str, params: list | None = None) -> list[tuple]:
@@ -114,6 +116,28 @@ def test_a_waiver_while_locked_is_recorded_and_counts_once_reopened(tmp_path, se
     run(tmp_path)
     assert query(tmp_path, "SELECT errors FROM raw.submissions WHERE district_code = '118'") \
         == [(errors - 1,)]
+
+
+def test_new_targets_leave_a_locked_period_as_published(tmp_path, sent):
+    """Reference data changed while a period is locked (a district's target added, the
+    province's raised) rebuilds nothing of it; reopened, the period takes them."""
+    district = ("SELECT indicator_code, sector, value, target, attainment_pct FROM "
+                "mart.district_indicators WHERE period = '2023' ORDER BY ALL")
+    run(tmp_path, sent["116"], sent["121"])
+    published = query(tmp_path, FIGURES), query(tmp_path, district)
+    targets = tmp_path / "targets.csv"
+    targets.write_text(TARGETS_CSV.read_text(encoding="utf-8").replace(
+        "2023,14,HTX_TOTAL,900,", "2023,14,HTX_TOTAL,950,") + "2023,116,HTX_TOTAL,50,Huyện\n",
+        encoding="utf-8")
+    decide(tmp_path, "lock", "2023")
+    run(tmp_path, targets=targets)
+
+    assert (query(tmp_path, FIGURES), query(tmp_path, district)) == published
+    decide(tmp_path, "unlock", "2023")
+    run(tmp_path, targets=targets)
+    assert query(tmp_path, "SELECT target FROM mart.district_indicators WHERE period = "
+                           "'2023' AND district_code = '116' AND indicator_code = 'HTX_TOTAL' "
+                           "AND sector = 'ALL'") == [(50.0,)]
 
 
 def test_decisions_taken_twice_change_nothing_and_unknown_failures_wait(tmp_path, sent):

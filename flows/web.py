@@ -12,11 +12,13 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader
 from starlette.concurrency import run_in_threadpool
 
 import outputs.portal
 from accounts import sessions
 from accounts.sessions import Session
+from contracts.indicators import INDICATORS
 from flows import portal_actions as act
 from flows import runs as run_control
 from flows.portal_actions import Portal, Refused
@@ -24,9 +26,13 @@ from flows.settings import Settings, load_settings
 from intake import decisions
 from outputs.portal import exports, views
 from outputs.portal.check import by_sheet
+from transforms.text import vi_number
 
 COOKIE = "htx_session"
 PORTAL_DIR = Path(outputs.portal.__file__).parent
+CHART_TEMPLATES = PORTAL_DIR.parent / "templates"
+CATALOGUE = {i.code: n for n, i in enumerate(INDICATORS)}  # the page's order of indicators
+RUN_LABELS = {"running": "đang chạy", "completed": "xong", "failed": "thất bại"}
 HOME = {"district": "/bao-cao", "steward": "/tinh", "analyst": "/chi-tieu"}
 INDICATOR_COLUMNS = ["period", "district_code", "indicator_code", "indicator_name_vi", "unit",
                      "value", "target", "attainment_pct", "rows_left_out",
@@ -39,8 +45,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="htx portal", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.portal = portal
     app.mount("/static", StaticFiles(directory=PORTAL_DIR / "static"), name="static")
-    pages = Jinja2Templates(directory=PORTAL_DIR / "templates")  # autoescape on
+    pages = Jinja2Templates(env=Environment(  # the shared SVG chart is the run report's
+        loader=FileSystemLoader([PORTAL_DIR / "templates", CHART_TEMPLATES]),
+        autoescape=True))  # every template, whatever its name (.html.j2, .svg.j2)
     pages.env.globals["status_labels"] = views.STATUS_LABELS
+    pages.env.globals["run_labels"] = RUN_LABELS
+    pages.env.filters["number"] = _number
 
     def address(request: Request) -> str:
         return request.client.host if request.client else "?"
@@ -283,15 +293,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.post("/chay")
     async def run_form(request: Request):
         s, _ = await form_user(request)
-        await run_in_threadpool(act.start_run, portal, s.user, address(request))
-        return RedirectResponse("/tinh", status_code=303)
+        started = await run_in_threadpool(act.start_run, portal, s.user, address(request))
+        return RedirectResponse(f"/chay/{started['run_id']}", status_code=303)
+
+    @app.get("/chay/{run_id}")
+    def run_page(request: Request, run_id: str):
+        s = page_user(request)
+        return render(request, "run", s, run=act.run_state(portal, s.user, run_id),
+                      pending=decisions.pending_decisions(portal.db))
 
     @app.get("/chi-tieu")
     def indicators_page(request: Request, period: str | None = None,
                         district: str | None = None):
         s = page_user(request)
-        rows = act.indicators(portal, s.user, period or None, district or None)
+        rows = sorted(act.indicators(portal, s.user, period or None, district or None),
+                      key=lambda r: (r["period"], CATALOGUE.get(r["indicator_code"], 0)))
+        shown = period or (rows[-1]["period"] if rows else None)  # charts: the latest
+        charts = views.indicator_charts(portal.settings.warehouse, shown, district or None) \
+            if shown else []
         return render(request, "indicators", s, rows=rows, units=_units(portal),
+                      charts=charts, chart_period=shown,
+                      locks=decisions.locked_periods(portal.db),
                       completeness=views.completeness(portal.settings.warehouse),
                       runs=views.runs(portal.settings.warehouse),
                       filters={"period": period or "", "district": district or ""})
@@ -363,6 +385,11 @@ def _units(portal: Portal) -> dict[str, str]:
     return act.unit_names(portal)
 
 
+def _number(value: float | None, digits: int = 1) -> str:
+    """A figure the Vietnamese way (1.234,5); '—' when there is none."""
+    return "—" if value is None else vi_number(value, digits)
+
+
 def _this_year() -> str:
     import datetime as dt
 
@@ -380,7 +407,10 @@ def _board(portal: Portal, s: Session) -> dict:
         if cell is not None and cell["status"] == "missing":
             cells[(u["district_code"], u["period"])] = cell | {"status": "received"}
     units = sorted({r["district_code"]: r["district_name"] for r in rows}.items())
-    return {"periods": periods, "units": units, "cells": cells, "locks": locks,
+    held: dict[tuple, list[dict]] = {}  # received while the period is locked
+    for r in views.held_returns(portal.settings.warehouse):
+        held.setdefault((r["district_code"], r["period"]), []).append(r)
+    return {"periods": periods, "units": units, "cells": cells, "locks": locks, "held": held,
             "runs": run_control.runs(portal.places),
             "pending": decisions.pending_decisions(portal.db)}
 

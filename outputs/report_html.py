@@ -6,11 +6,11 @@ The markup lives in outputs/templates/ (report.html.j2, its macros, chart.svg.j2
 report.css), rendered by a Jinja2 environment with autoescape on: every text that comes
 from data (file names, district names, messages, reasons) is escaped, because it comes
 from district files and stewards. This module only prepares what the page shows: the
-counts, the formatted numbers and times, the badges, the bars and their geometry."""
+counts, the formatted numbers and times, the badges and the bars; the bars' geometry is
+outputs/charts.py, shared with the portal's indicators page."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -18,6 +18,7 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from contracts.vocabularies import SUBMISSION_STATUSES
+from outputs.charts import Bar, Chart, bar_chart, district_bars
 from transforms.text import vi_number
 from outputs.summary import vietnam_time
 
@@ -204,143 +205,15 @@ def district_chart(summary: dict, period: str, code: str) -> Chart | None:
         return None
     some = next(iter(values.values()))
     units = [c for c in summary["completeness"] if c["period"] == period]
-    bars = [district_bar(c, values.get(c["district_code"])) for c in units]
+    bars = district_bars(units, {k: v["value"] for k, v in values.items()},
+                         "không có số liệu (no accepted return)")
     title = f"{some['indicator_name_vi']} ({some['unit']}) theo đơn vị (by district)"
     return bar_chart(bars, title=title, width=580)
-
-
-def district_bar(unit: dict, value: dict | None) -> Bar:
-    if value is None or value["value"] is None:
-        return Bar(unit["district_name"], None, "không có số liệu (no accepted return)")
-    return Bar(unit["district_name"], value["value"], vi_number(value["value"], 1))
-
-
-# --- the one SVG bar chart's geometry -------------------------------------------------
-
-@dataclass(frozen=True)
-class Bar:
-    """One horizontal bar: its label, its value (None: no bar, the text says why), the text
-    written after it and a CSS tone (met, short or the default colour)."""
-
-    label: str
-    value: float | None
-    text: str
-    tone: str = ""
-
-
-@dataclass(frozen=True)
-class Line:
-    """A vertical line from y1 to y2 at x, and its text at (text_x, text_y)."""
-
-    x: float
-    y1: float
-    y2: float
-    text: str
-    text_x: float
-    text_y: float
-
-
-@dataclass(frozen=True)
-class Rect:
-    x: float
-    y: float
-    width: float
-    height: float
-
-
-@dataclass(frozen=True)
-class Row:
-    """A bar as drawn: its label (shortened to its column, the full text as its title),
-    its rectangle (None when there is no value) and the text after it."""
-
-    label: str
-    short_label: str
-    label_x: float
-    tone: str
-    rect: Rect | None
-    text: str
-    text_x: float
-    text_y: float
-
-
-@dataclass(frozen=True)
-class Chart:
-    title: str
-    width: int
-    height: int
-    ticks: list[Line]
-    rows: list[Row]
-    reference: Line | None
-
-
-ROW, TOP, BOTTOM, RIGHT = 24, 30, 24, 110
-CHAR, LABEL_MAX = 7, 380  # px per character of a 12px label; widest label column
-
-
-def bar_chart(bars: list[Bar], *, title: str, width: int = 760, floor: float = 0,
-              reference: tuple[float, str] | None = None) -> Chart | None:
-    """A horizontal bar chart's geometry (None without bars): labels on the left, a
-    gridline scale, an optional dashed reference line (e.g. 100 %). chart.svg.j2 draws it."""
-    if not bars:
-        return None
-    left = min(LABEL_MAX, 16 + CHAR * max(len(b.label) for b in bars))
-    top_value = max([floor] + [b.value for b in bars if b.value is not None])
-    step = _nice_step(top_value or 1)
-    scale = Scale(left, width - RIGHT, math.ceil((top_value or 1) / step) * step)
-    height = TOP + ROW * len(bars) + BOTTOM
-    ref = None if reference is None else _reference(scale, height, *reference)
-    return Chart(title, width, height, _grid(scale, step, height),
-                 [_row(i, b, scale) for i, b in enumerate(bars)], ref)
 
 
 def render_chart(chart: Chart) -> str:
     """One chart alone as SVG markup (what the page includes in a figure)."""
     return TEMPLATES.get_template("chart.svg.j2").render(chart=chart)
-
-
-@dataclass(frozen=True)
-class Scale:
-    left: float
-    right: float
-    top: float
-
-    def x(self, value: float) -> float:
-        return round(self.left + (self.right - self.left) * max(value, 0) / self.top, 1)
-
-
-def _nice_step(top: float) -> float:
-    """A round gridline step giving about five lines up to `top`."""
-    raw = top / 5
-    magnitude = 10 ** math.floor(math.log10(raw))
-    return next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
-
-
-def _grid(scale: Scale, step: float, height: int) -> list[Line]:
-    ticks = [i * step for i in range(int(round(scale.top / step)) + 1)]
-    return [Line(scale.x(t), TOP - 6, height - BOTTOM + 2, vi_number(t, 1), scale.x(t),
-                 height - 6) for t in ticks]
-
-
-def _row(index: int, bar: Bar, scale: Scale) -> Row:
-    y = TOP + index * ROW
-    short = _clip(bar.label, scale.left)
-    if bar.value is None:
-        return Row(bar.label, short, scale.left - 8, bar.tone, None, bar.text,
-                   scale.left + 6, y + 16)
-    end = scale.x(bar.value)
-    rect = Rect(scale.left, y + 4, round(end - scale.left, 1), ROW - 8)
-    return Row(bar.label, short, scale.left - 8, bar.tone, rect, bar.text, end + 6, y + 16)
-
-
-def _clip(label: str, width: float) -> str:
-    """The label shortened with '…' to fit the label column (the full text is its title)."""
-    room = int((width - 16) / CHAR)
-    return label if len(label) <= room else label[:room - 1].rstrip() + "…"
-
-
-def _reference(scale: Scale, height: int, value: float, text: str) -> Line:
-    x = scale.x(value)
-    return Line(x, TOP - 8, height - BOTTOM + 2, text, x + 4, TOP - 12)
 
 
 # --- the templates, found beside this module whatever the working folder --------------

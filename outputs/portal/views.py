@@ -17,9 +17,8 @@ import pandas as pd
 
 from accounts.db import connect as portal_db
 from contracts.vocabularies import SUBMISSION_STATUSES
+from outputs.charts import Chart, bar_chart, district_bars
 from warehouse import db
-
-
 
 # How a return's status is shown: the warehouse's statuses, and an upload the next
 # consolidation has not taken yet.
@@ -132,3 +131,42 @@ def indicators(warehouse: Path, period: str | None, district: str | None) -> lis
     with published(warehouse) as con:
         frame = db.query(con, "report/indicators.sql", district=district, period=period)
     return [{k: _plain(v) for k, v in r.items()} for r in frame.to_dict("records")]
+
+
+CHART_WIDTH = 480  # px of the SVG's own coordinates; the page scales it to its column
+
+
+def indicator_charts(warehouse: Path, period: str, district: str | None = None
+                     ) -> list[dict]:
+    """Every published indicator of the period, in the catalogue's order: the province's
+    figure with its coverage (districts covered / expected) and a bar chart of its value
+    across the period's expected districts (a district without a figure says so; the
+    chosen district's bar is marked)."""
+    with published(warehouse) as con:
+        province = _rows(con, "report/headline.sql", periods=[period])
+        values = _rows(con, "report/district_values.sql", periods=[period])
+        expected = [c for c in _rows(con, "portal/completeness.sql") if c["period"] == period]
+    by_indicator: dict[str, dict[str, float | None]] = {}
+    for v in values:
+        by_indicator.setdefault(v["indicator_code"], {})[v["district_code"]] = v["value"]
+    tones = {district: "picked"} if district else None
+    return [p | {"chart": _chart(p, period, expected, by_indicator.get(p["indicator_code"], {}),
+                                 tones)} for p in province]
+
+
+def _chart(indicator: dict, period: str, expected: list[dict],
+           values: dict[str, float | None], tones: dict[str, str] | None) -> Chart | None:
+    title = f"{indicator['indicator_name_vi']} ({indicator['unit']}) theo đơn vị, kỳ {period}"
+    return bar_chart(district_bars(expected, values, tones=tones), title=title,
+                     width=CHART_WIDTH)
+
+
+def held_returns(warehouse: Path, period: str | None = None) -> list[dict]:
+    """Returns received while their period was locked ('held'): they count once a steward
+    reopens the period."""
+    try:
+        with published(warehouse) as con:
+            rows = _rows(con, "portal/returns.sql", period=period, district=None, id=None)
+    except NoWarehouse:
+        return []
+    return [r for r in rows if r["status"] == "held"]

@@ -26,7 +26,8 @@ from markupsafe import escape
 
 from transforms.text import vi_number
 import outputs.report_html
-from outputs.report_html import TEMPLATES, Bar, bar_chart, render_chart, render_html
+from outputs.charts import Bar, bar_chart
+from outputs.report_html import TEMPLATES, render_chart, render_html
 from outputs.summary import run_summary, vietnam_time
 
 SECTION_IDS = ["completeness", "rejected", "warnings", "waivers", "indicators"]

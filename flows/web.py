@@ -26,6 +26,7 @@ from flows.settings import Settings, load_settings
 from intake import decisions
 from outputs.portal import exports, views
 from outputs.portal.check import by_sheet
+from outputs.summary import local_date, vietnam_time
 from transforms.text import vi_number
 
 COOKIE = "htx_session"
@@ -51,6 +52,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     pages.env.globals["status_labels"] = views.STATUS_LABELS
     pages.env.globals["run_labels"] = RUN_LABELS
     pages.env.filters["number"] = _number
+    pages.env.filters["local_time"] = vietnam_time  # dd/mm/yyyy HH:MM, the units' own zone
+    pages.env.filters["local_date"] = local_date
 
     def address(request: Request) -> str:
         return request.client.host if request.client else "?"

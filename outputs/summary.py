@@ -184,12 +184,24 @@ def _next_steps(summary: dict) -> list[str]:
     return lines + ["- Xem chỉ tiêu (indicators): `htx indicators`", ""]
 
 
+def local_date(value: object) -> str:
+    """A recorded time's date (YYYY-MM-DD) in the reporting units' zone, to compare with a
+    deadline; "" when there is none."""
+    if value is None or value == "":
+        return ""
+    return _local(value).strftime("%Y-%m-%d")
+
+
 def vietnam_time(value: object) -> str:
     """A recorded time shown in the reporting units' zone (Asia/Ho_Chi_Minh); a time stored
     without its zone (an older warehouse) is the machine's local time."""
     if value is None or value == "":
         return ""
+    return _local(value).strftime("%d/%m/%Y %H:%M")
+
+
+def _local(value: object) -> pd.Timestamp:
     stamp = pd.Timestamp(value)
     if stamp.tzinfo is None:
         stamp = stamp.tz_localize(dt.datetime.now().astimezone().tzinfo)
-    return stamp.tz_convert(VIETNAM).strftime("%d/%m/%Y %H:%M")
+    return stamp.tz_convert(VIETNAM)

@@ -1,9 +1,11 @@
 """The nightly consolidation as a Prefect flow: find returns → read and validate → load →
 materialize → publish → write the run summary. Each stage of flows/steps.py runs as one
 coarse task (a Prefect task costs a few milliseconds of fixed overhead, so never one per
-file); only the stages that touch files outside the warehouse retry."""
+file); only the stages that touch files outside the warehouse retry.
 
-from __future__ import annotations
+No `from __future__ import annotations` here: Prefect validates a served run's parameters
+against the flow's signature, which it must be able to resolve (`Path`) where it loads the
+flow from."""
 
 import uuid
 from pathlib import Path

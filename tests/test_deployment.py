@@ -78,8 +78,9 @@ def test_the_served_deployment_runs_on_schedule_and_on_demand(server, tmp_path):
     (tmp_path / "data" / "inbox").mkdir(parents=True)
     for path in generated:
         shutil.copy2(path, tmp_path / "data" / "inbox" / path.name)
+    served_log = open(tmp_path / "serve.log", "wb")
     serving = subprocess.Popen([str(BIN / "htx"), "serve"], env=env, cwd=tmp_path,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               stdout=served_log, stderr=subprocess.STDOUT)
     try:
         deployment = wait_for(lambda: _deployment(api), 120, "the served deployment")
         (schedule,) = deployment["schedules"]
@@ -93,7 +94,9 @@ def test_the_served_deployment_runs_on_schedule_and_on_demand(server, tmp_path):
         serving.terminate()
         serving.wait(timeout=60)
 
-    assert state == "COMPLETED"
+    served_log.close()
+    said = (tmp_path / "serve.log").read_text("utf-8", "replace")[-4000:]
+    assert state == "COMPLETED", _logs(api, flow_run["id"]) + said
     artifacts = api.post("/artifacts/filter", json={
         "artifacts": {"flow_run_id": {"any_": [flow_run["id"]]}}, "limit": 20, "offset": 0,
         "sort": "CREATED_DESC"}).json()
@@ -117,6 +120,13 @@ def _create_run(api: httpx.Client, deployment_id: str) -> dict | None:
         return None
     assert response.status_code in (200, 201), response.text
     return response.json()
+
+
+def _logs(api: httpx.Client, flow_run_id: str) -> str:
+    """The flow run's log, to say why it did not complete."""
+    logs = api.post("/logs/filter", json={"logs": {"flow_run_id": {"any_": [flow_run_id]}},
+                                          "limit": 200, "offset": 0, "sort": "TIMESTAMP_ASC"})
+    return "\n".join(entry["message"] for entry in logs.json())[-6000:]
 
 
 def _final_state(api: httpx.Client, flow_run_id: str) -> str | None:

@@ -144,8 +144,13 @@ def district_bars(units: list[dict], values: dict[str, float | None], missing: s
     """A bar per expected district (`units`: rows with district_code and district_name),
     valued from `values` by code; a district without a value has no bar and says so."""
     tones = tones or {}
-    return [Bar(u["district_name"], None, missing)
-            if values.get(u["district_code"]) is None
-            else Bar(u["district_name"], values[u["district_code"]],
+    return [Bar(_label(u), None, missing) if values.get(u["district_code"]) is None
+            else Bar(_label(u), values[u["district_code"]],
                      vi_number(values[u["district_code"]], 1), tones.get(u["district_code"], ""))
             for u in units]
+
+
+def _label(unit: dict) -> str:
+    """A district's name; its code when the reference list no longer names it (a unit
+    merged away since its returns were received)."""
+    return unit.get("district_name") or str(unit["district_code"])

@@ -26,7 +26,7 @@ from markupsafe import escape
 
 from transforms.text import vi_number
 import outputs.report_html
-from outputs.charts import Bar, bar_chart
+from outputs.charts import Bar, bar_chart, district_bars
 from outputs.report_html import TEMPLATES, render_chart, render_html
 from outputs.summary import run_summary, vietnam_time
 
@@ -222,6 +222,17 @@ def test_the_bar_chart_marks_the_reference_and_says_when_a_value_is_missing():
     assert chart.having("svg", "chart") and chart.having("line", "ref")
     assert len(chart.having("rect", "bar")) == 1
     assert "không có số liệu" in chart.text[None]
+
+
+def test_a_district_the_reference_list_no_longer_names_is_charted_by_its_code():
+    """Units merged away (the 2025 commune reform) keep their returns: the chart names them
+    by code instead of failing on a missing name."""
+    bars = district_bars([{"district_code": "116", "district_name": "Thành phố Sơn La"},
+                          {"district_code": "042", "district_name": None}],
+                         {"116": 683.0, "042": 12.0})
+    chart = Page(render_chart(bar_chart(bars, title="t")))
+    assert [b.label for b in bars] == ["Thành phố Sơn La", "042"]
+    assert "042" in chart.text[None]
 
 
 # --- the page in a real browser -------------------------------------------------------

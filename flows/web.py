@@ -282,7 +282,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         s, form = await form_user(request)
         act.waive(portal, s.user, failure_id, form.get("reason"), address(request))
         back = str(form.get("back") or "/loi")
-        return RedirectResponse(back if back.startswith("/") and not back.startswith("//")
+        return RedirectResponse(back if back.startswith("/") and back[1:2] not in ("/", "\\")
                                 else "/loi", status_code=303)
 
     @app.post("/ky/{period}/{what}")
@@ -317,8 +317,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return render(request, "indicators", s, rows=rows, units=_units(portal),
                       charts=charts, chart_period=shown,
                       locks=decisions.locked_periods(portal.db),
-                      completeness=views.completeness(portal.settings.warehouse),
-                      runs=views.runs(portal.settings.warehouse),
+                      # another unit's returns and the runs are not a district's to see
+                      completeness=[] if s.user.role == "district"
+                      else views.completeness(portal.settings.warehouse),
+                      runs=[] if s.user.role == "district"
+                      else views.runs(portal.settings.warehouse),
                       filters={"period": period or "", "district": district or ""})
 
     @app.get("/chi-tieu.{kind}")
@@ -365,7 +368,9 @@ async def _upload(request: Request, portal: Portal):
     the request says it is over the cap."""
     cap = portal.settings.max_file_mb * 1_000_000
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > cap + 1_000_000:
+    if not declared.isdigit():  # a body of unsaid length could fill the disk before the cap
+        raise Refused(411, "Cần cho biết độ dài tệp gửi lên (Content-Length).")
+    if int(declared) > cap + 1_000_000:
         raise Refused(413, f"Tệp lớn hơn giới hạn {portal.settings.max_file_mb} MB.")
     form = await request.form(max_files=1, max_fields=10)
     upload = form.get("file")

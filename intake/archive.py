@@ -17,6 +17,8 @@ import stat
 import uuid
 from pathlib import Path
 
+from intake.files import sync_folder
+
 CHUNK = 1 << 20
 SUFFIX = re.compile(r"\.[A-Za-z0-9]{1,8}")
 INCOMING = ".incoming"  # archive/.incoming/: copies being made, never a kept file
@@ -76,7 +78,8 @@ def keep(archive: Path, path: Path, max_bytes: int | None = None) -> tuple[str, 
             partial.unlink()
         else:
             os.replace(partial, target)
-        return digest, target, before[1]
+            sync_folder(target.parent)  # the rename survives a power cut: the inbox copy
+        return digest, target, before[1]  # is deleted once this run has published
     except BaseException:
         partial.unlink(missing_ok=True)
         raise

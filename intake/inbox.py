@@ -23,6 +23,7 @@ import hashlib
 import os
 import stat
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -202,13 +203,31 @@ def new_files(files: list[IncomingFile], known: set[str]) -> list[IncomingFile]:
 
 def clear(file: IncomingFile) -> bool:
     """Delete the inbox copy of a file kept in the archive; False if it is refused, not
-    kept, or no longer the bytes that were kept (then it stays for the next run)."""
+    kept, or no longer the bytes that were kept (then it stays for the next run). The file
+    is first moved aside under a hidden name (the scan skips it), then checked: a district
+    saving a new file under the same name meanwhile is never deleted with it."""
     if file.refused or file.archived is None or not file.archived.exists():
         return False
-    if not unchanged(file.path, file.sha256):
+    aside = file.path.with_name(f".clearing-{uuid.uuid4().hex}-{file.path.name}")
+    try:
+        os.rename(file.path, aside)
+    except OSError:  # gone, or the folder cannot be written: nothing is lost
         return False
-    file.path.unlink()
+    if not unchanged(aside, file.sha256):
+        _put_back(aside, file.path)
+        return False
+    aside.unlink()
     if file.path.parent.parent.name == PORTAL_FOLDER:  # inbox/portal/<hash>/: its own folder
         with contextlib.suppress(OSError):
             file.path.parent.rmdir()
     return True
+
+
+def _put_back(aside: Path, path: Path) -> None:
+    """A file moved aside that is not what was kept, back under its name; beside it when a
+    new file took that name meanwhile (both wait for the next run)."""
+    try:
+        os.link(aside, path)
+    except FileExistsError:
+        os.link(aside, path.with_name(f"{path.stem}-{uuid.uuid4().hex[:8]}{path.suffix}"))
+    aside.unlink()

@@ -16,6 +16,8 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
+from intake.files import sync_folder
+
 PORTAL_FOLDER = "portal"  # inbox/portal/<hash>/<name>
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]")
 
@@ -73,9 +75,5 @@ def into_inbox(taken: Path, inbox: Path, sha256: str, name: str) -> Path:
         if os.path.exists(partial):
             os.unlink(partial)
         raise
-    dir_fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)  # the rename itself survives a power cut
-    finally:
-        os.close(dir_fd)
+    sync_folder(folder)  # the rename itself survives a power cut
     return target

@@ -28,7 +28,8 @@ STATUS_LABELS = {**{t.code: t.name_vi for t in SUBMISSION_STATUSES.terms},
 RUN_COUNTS = (("files_seen", "Tệp trong hộp thư", "files seen"), ("files_new", "Mới", "new"),
               ("files_accepted", "Chấp nhận", "accepted"),
               ("files_rejected", "Từ chối", "rejected"),
-              ("files_unreadable", "Không đọc được", "unreadable"))
+              ("files_unreadable", "Không đọc được", "unreadable"),
+              ("files_held", "Giữ lại, kỳ đã khoá", "held"))
 FAILURE_SECTIONS = (("error", "rejected", "Báo cáo bị từ chối và lý do",
                      "rejected returns and why"),
                     ("warning", "warnings", "Cảnh báo cần xem xét", "warnings awaiting review"))
@@ -102,7 +103,8 @@ def run_view(run: dict) -> dict:
     """The run's id, times and outcome, and its counts as (value, vi, en)."""
     return {"run_id": run["run_id"], "started_at": run.get("started_at"),
             "finished_at": run.get("finished_at"), "outcome": run.get("outcome"),
-            "counts": [(run.get(key), vi, en) for key, vi, en in RUN_COUNTS]}
+            "counts": [(run.get(key), vi, en) for key, vi, en in RUN_COUNTS
+                       if run.get(key) is not None]}
 
 
 def completeness_view(summary: dict, period: str) -> dict:

@@ -63,7 +63,9 @@ def render_markdown(summary: dict, warehouse: Path) -> str:
     lines = [f"# Tổng hợp báo cáo HTX — lần chạy {md_text(run['run_id'])}", "",
              f"Tệp trong hộp thư (files seen): {run['files_seen']} · mới (new): {run['files_new']}"
              f" · chấp nhận (accepted): {run['files_accepted']} · từ chối (rejected): "
-             f"{run['files_rejected']} · không đọc được (unreadable): {run['files_unreadable']}",
+             f"{run['files_rejected']} · không đọc được (unreadable): {run['files_unreadable']}"
+             + (f" · giữ lại, kỳ đã khoá (held): {run['files_held']}"
+                if run.get("files_held") else ""),
              ""]
     for part in (_files, _failures, _waived_returns, _waivers, _rule_skips, _headline,
                  _feedback):

@@ -4,8 +4,11 @@ and accounts made as `htx user add` makes them."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
+import sqlite3
 import shutil
 import socket
 import subprocess
@@ -66,30 +69,57 @@ def build_site(root: Path) -> PortalSite:
 @contextmanager
 def served(site: PortalSite, cwd: Path) -> Iterator[str]:
     """`htx web` started as a real process on a free loopback port with the site's
-    settings (and nothing else of HTX_ from the test's environment); its address."""
+    settings (and nothing else of HTX_ from the test's environment); its address. Its
+    output goes to a file (a pipe nobody reads would block it); the consolidations it
+    started and that still run are stopped with it."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if not k.startswith("HTX_")} \
         | as_environment(site.settings)
     htx = str(Path(sys.executable).parent / "htx")
-    process = subprocess.Popen([htx, "web", "--host", "127.0.0.1", "--port", str(port)],
-                               cwd=cwd, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT)
+    log = cwd / f"htx_web_{port}.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen([htx, "web", "--host", "127.0.0.1", "--port", str(port)],
+                                   cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):
-            try:
-                httpx.get(url + "/login", timeout=1)
-                break
-            except httpx.HTTPError:
-                if process.poll() is not None:
-                    raise RuntimeError(process.stdout.read().decode()) from None
-                time.sleep(0.2)
+        _wait_until_up(url, process, log)
         yield url
     finally:
         process.terminate()
-        process.wait(10)
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        _stop_runs(site)
+
+
+def _wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(url + "/login", timeout=2)
+            return
+        except httpx.HTTPError:
+            if process.poll() is not None:
+                break
+            time.sleep(0.2)
+    raise RuntimeError(f"htx web did not answer at {url}:\n"
+                       + log.read_text("utf-8", "replace")[-3000:])
+
+
+def _stop_runs(site: PortalSite) -> None:
+    """End every consolidation the portal started that is still running (its own session)."""
+    if not site.db.exists():
+        return
+    with sqlite3.connect(site.db) as con:
+        pids = [pid for (pid,) in con.execute(
+            "SELECT pid FROM runs WHERE state = 'running' AND pid IS NOT NULL")]
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signal.SIGTERM)
 
 
 def without_warehouse(site: PortalSite) -> PortalSite:

@@ -374,3 +374,29 @@ def test_htx_run_takes_an_odd_name_and_a_link_and_publishes(tmp_path, returns):
     assert "B\ufffdo c\ufffdo.xlsx" in done.stdout and "FILE_LINK" in done.stdout
     assert sorted(os.listdir(tmp_path / "inbox")) == ["passwd.xlsx"]
     assert b"root:" not in b"".join(archived_bytes(tmp_path))
+
+
+def test_a_file_saved_under_the_same_name_while_the_inbox_is_cleared_is_kept(
+        tmp_path, returns, monkeypatch):
+    (sent,) = deliver(tmp_path, returns["116"])
+    (found,) = scan_inbox(tmp_path / "inbox", tmp_path / "archive", dt.datetime.now())
+    real = inbox_module.unchanged
+
+    def saved_meanwhile(path, sha256):
+        rewrite(sent, returns["121"])  # the district saves its new version, same name
+        return real(path, sha256)
+    monkeypatch.setattr(inbox_module, "unchanged", saved_meanwhile)
+
+    assert inbox_module.clear(found) is True  # what was kept is gone from the inbox ...
+    assert sent.read_bytes() == returns["121"].read_bytes()  # ... the new version is not
+    assert [p.name for p in (tmp_path / "inbox").iterdir()] == ["116_2023.xlsx"]
+
+
+def test_a_file_rewritten_before_the_inbox_is_cleared_stays_for_the_next_run(tmp_path,
+                                                                           returns):
+    (sent,) = deliver(tmp_path, returns["116"])
+    (found,) = scan_inbox(tmp_path / "inbox", tmp_path / "archive", dt.datetime.now())
+    rewrite(sent, returns["121"])
+    assert inbox_module.clear(found) is False
+    assert [p.name for p in (tmp_path / "inbox").iterdir()] == ["116_2023.xlsx"]
+    assert sent.read_bytes() == returns["121"].read_bytes()

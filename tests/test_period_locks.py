@@ -74,6 +74,11 @@ def test_a_locked_period_keeps_its_figures_until_it_is_reopened(tmp_path, sent):
         ("2023", "can_bo_tinh", "Đã thẩm định, phê duyệt")]
     assert statuses(tmp_path, "121") == [(1, "accepted"), (2, "held")]
     assert (query(tmp_path, FIGURES), query(tmp_path, COMPLETENESS)) == published
+    (held, report), = query(tmp_path, "SELECT files_held, run_id FROM ops.runs "
+                                      "ORDER BY started_at DESC LIMIT 1")
+    assert held == 1
+    summary = (tmp_path / "reports" / f"run_{report}" / "summary.md").read_text("utf-8")
+    assert "giữ lại, kỳ đã khoá (held): 1" in summary
     assert pending_decisions(tmp_path / "portal.sqlite") == []  # applied, and said so
 
     run(tmp_path)  # a night with nothing new changes nothing either
@@ -138,6 +143,31 @@ def test_new_targets_leave_a_locked_period_as_published(tmp_path, sent):
     assert query(tmp_path, "SELECT target FROM mart.district_indicators WHERE period = "
                            "'2023' AND district_code = '116' AND indicator_code = 'HTX_TOTAL' "
                            "AND sector = 'ALL'") == [(50.0,)]
+
+
+def test_new_models_rebuild_every_period_but_a_locked_one(tmp_path, sent):
+    """An upgrade whose SQL models differ rebuilds every period, in the new tables' shape;
+    a locked period's published rows are kept as they are, night after night."""
+    everything = ("SELECT period, indicator_code, sector, value FROM mart.province_indicators "
+                  "ORDER BY ALL")
+    earlier = write_demo_returns(tmp_path / "2022", period_from_code("2022"), 2022)
+    run(tmp_path, sent["116"], sent["121"], *earlier[:3])
+    published = query(tmp_path, everything), query(tmp_path, COMPLETENESS)
+    decide(tmp_path, "lock", "2023")
+    run(tmp_path)
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:  # as an older version built it
+        con.execute("UPDATE ops.period_builds SET models_digest = 'an older version'")
+    run(tmp_path)
+    run(tmp_path)
+
+    assert (query(tmp_path, everything), query(tmp_path, COMPLETENESS)) == published
+    assert query(tmp_path, "SELECT period FROM ops.period_builds WHERE models_digest = "
+                           "'an older version'") == [("2023",)]
+    decide(tmp_path, "unlock", "2023")
+    run(tmp_path)
+    assert query(tmp_path, "SELECT count(*) FROM ops.period_builds WHERE models_digest = "
+                           "'an older version'") == [(0,)]
+    assert query(tmp_path, everything) == published[0]
 
 
 def test_decisions_taken_twice_change_nothing_and_unknown_failures_wait(tmp_path, sent):

@@ -126,6 +126,24 @@ def test_district_cannot_read_another_units_returns_or_failures(app, site):
     assert client.get("/api/returns/" + "0" * 64).status_code == 404
 
 
+def test_a_districts_indicators_page_shows_no_other_units_returns_or_runs(app):
+    district, _ = login(app, "huyen119")
+    steward, _ = login(app, "thamdinh")
+    assert "Tình hình nộp" in steward.get("/chi-tieu").text
+    page = district.get("/chi-tieu")
+    assert page.status_code == 200 and "Tổng số hợp tác xã" in page.text
+    assert "Tình hình nộp" not in page.text and "Các lần tổng hợp" not in page.text
+
+
+def test_an_upload_of_unsaid_length_is_refused_before_it_is_read(app):
+    client, headers = login(app, "huyen119")
+    body = iter([b"--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.xlsx\""
+                 b"\r\n\r\n", b"PK" * 1000, b"\r\n--b--\r\n"])
+    answer = client.post("/api/returns", content=body, headers=headers | {
+        "content-type": "multipart/form-data; boundary=b"})
+    assert answer.status_code == 411
+
+
 def test_over_the_size_cap_is_413(app, site, tmp_path):
     client, headers = login(app, "huyen119")
     big = tmp_path / "lon.xlsx"
@@ -167,24 +185,32 @@ def test_steward_waiver_needs_a_reason_and_is_queued(app, site):
     assert not [d for d in pending_decisions(site.db) if d.seq == queued[0].seq]
 
 
-def test_lock_and_unlock_are_queued_with_their_reason(app, site):
+def test_a_lock_waits_for_what_is_not_consolidated_yet_and_a_reopening_is_queued(app, site):
+    """A lock approves the published figures as they stand: refused (409) while an upload
+    or a decision for the period waits for the next consolidation, or when nothing was
+    published for it; a reopening is queued at once."""
     client, headers = login(app, "thamdinh")
     assert client.post("/api/periods/2023/lock", headers=headers, json={}).status_code == 400
-    assert client.post("/api/periods/2023/lock", headers=headers,
-                       json={"reason": "Phê duyệt số liệu năm"}).json()["locked"] is True
+    waiting = client.post("/api/periods/2023/lock", headers=headers,
+                          json={"reason": "Phê duyệt số liệu năm"})
+    assert waiting.status_code == 409 and "Tổng hợp ngay" in waiting.json()["detail"]
+    nothing = client.post("/api/periods/2019/lock", headers=headers, json={"reason": "x"})
+    assert nothing.status_code == 409 and "chưa có số liệu công bố" in nothing.json()["detail"]
     assert client.post("/api/periods/2023/unlock", headers=headers,
                        json={"reason": "Huyện 119 gửi lại"}).json()["locked"] is False
     kinds = [(d.kind, d.target) for d in pending_decisions(site.db) if d.kind != "waive"]
-    assert kinds[-2:] == [("lock", "2023"), ("unlock", "2023")]
+    assert kinds[-1:] == [("unlock", "2023")]
 
 
 def test_audit_rows_say_who_when_where_what(app, site):
     client, headers = login(app, "thamdinh")
     client.post("/api/periods/2023/lock", headers=headers, json={"reason": "Kiểm toán"})
+    client.post("/api/periods/2023/unlock", headers=headers, json={"reason": "Kiểm toán"})
     with sqlite3.connect(site.db) as con:
         rows = con.execute("SELECT at, username, address, action, target FROM audit").fetchall()
     actions = {(r[1], r[3]) for r in rows}
-    assert {("thamdinh", "login"), ("thamdinh", "lock"), ("huyen119", "upload"),
+    assert {("thamdinh", "login"), ("thamdinh", "lock_refused"), ("thamdinh", "unlock"),
+            ("huyen119", "upload"),
             ("huyen119", "upload_refused"), ("huyen119", "login_failed")} <= actions
     assert all(r[0] and r[2] for r in rows if r[3] != "upload_refused")
 

@@ -188,6 +188,8 @@ TABLES: tuple[TableDoc, ...] = (
            "chạy sau sẽ ghi)", "Outcome: completed (warehouse published, feedback workbooks "
            "and report all written) or outputs_owed (warehouse published, feedback or report "
            "not yet written; the next run writes them)"),
+        _c("files_held", "Số tệp mới giữ lại vì kỳ đã khoá", "New files held: their period "
+           "is locked"),
     )),
     TableDoc("ops.period_builds", "period", "Lần dựng gần nhất các bảng core và mart của mỗi kỳ",
              "When each period's core and mart rows were last built, and from what", (

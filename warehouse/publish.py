@@ -15,6 +15,8 @@ import shutil
 from contextlib import contextmanager
 from pathlib import Path
 
+from intake.files import sync_folder
+
 
 def staging_path(published: Path) -> Path:
     return published.with_name(published.name + ".staging")
@@ -57,7 +59,7 @@ def publish(staging: Path, published: Path) -> None:
     if published.exists():
         keep_previous(published)
     os.replace(staging, published)
-    _sync_folder(published.parent)
+    sync_folder(published.parent)
 
 
 def keep_previous(published: Path) -> None:
@@ -85,13 +87,5 @@ def restore_previous(published: Path) -> Path | None:
         with open(partial, "rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(partial, published)
-        _sync_folder(published.parent)
+        sync_folder(published.parent)
     return kept
-
-
-def _sync_folder(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

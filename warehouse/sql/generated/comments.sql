@@ -59,6 +59,7 @@ COMMENT ON COLUMN ops.runs.files_accepted IS 'Số tệp mới được chấp n
 COMMENT ON COLUMN ops.runs.files_rejected IS 'Số tệp mới bị từ chối — New files rejected';
 COMMENT ON COLUMN ops.runs.files_unreadable IS 'Số tệp mới không đọc được — New files unreadable';
 COMMENT ON COLUMN ops.runs.outcome IS 'Kết quả: completed (kho đã công bố, tệp phản hồi và báo cáo đã ghi đủ) hoặc outputs_owed (kho đã công bố, tệp phản hồi hoặc báo cáo chưa ghi được; lần chạy sau sẽ ghi) — Outcome: completed (warehouse published, feedback workbooks and report all written) or outputs_owed (warehouse published, feedback or report not yet written; the next run writes them)';
+COMMENT ON COLUMN ops.runs.files_held IS 'Số tệp mới giữ lại vì kỳ đã khoá — New files held: their period is locked';
 COMMENT ON TABLE ops.period_builds IS 'Lần dựng gần nhất các bảng core và mart của mỗi kỳ — When each period''s core and mart rows were last built, and from what (grain: period)';
 COMMENT ON COLUMN ops.period_builds.period IS 'Mã kỳ — Period code';
 COMMENT ON COLUMN ops.period_builds.reference_digest IS 'Dấu vân tay dữ liệu tham chiếu của kỳ (đơn vị, chỉ tiêu, kế hoạch, hạn nộp) — Digest of the reference data the period was built from (units, indicators, targets, its deadline)';

@@ -6,6 +6,7 @@ SELECT
     count(*) FILTER (WHERE status IN ('accepted', 'superseded')),
     count(*) FILTER (WHERE status = 'rejected'),
     count(*) FILTER (WHERE status = 'unreadable'),
-    'outputs_owed'
+    'outputs_owed',
+    count(*) FILTER (WHERE status = 'held')
 FROM raw.submissions
 WHERE run_id = $run_id;

@@ -64,8 +64,11 @@ CREATE TABLE IF NOT EXISTS ops.runs (
     files_accepted INTEGER NOT NULL,
     files_rejected INTEGER NOT NULL,
     files_unreadable INTEGER NOT NULL,
-    outcome VARCHAR NOT NULL
+    outcome VARCHAR NOT NULL,
+    files_held INTEGER
 );
+-- A warehouse of an earlier version gets the column that came last.
+ALTER TABLE ops.runs ADD COLUMN IF NOT EXISTS files_held INTEGER;
 CREATE TABLE IF NOT EXISTS ops.period_builds (
     period VARCHAR PRIMARY KEY,
     reference_digest VARCHAR NOT NULL,

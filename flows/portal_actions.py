@@ -260,35 +260,10 @@ def lock(portal: Portal, user: User, period: str, reason: object, address: str,
     except ValueError:
         raise Refused(404, f"Kỳ báo cáo không hợp lệ: {period}") from None
     kind = "unlock" if unlock else "lock"
-    if not unlock:
-        try:
-            _lockable(portal, code)
-        except Refused as refused:
-            audit.record(portal.db, user.username, address, "lock_refused", code,
-                         reason=refused.message)
-            raise
     d = decisions.record_decision(portal.db, kind, code, reason, user.username)
     audit.record(portal.db, user.username, address, kind, code, reason=reason)
     return {"period": code, "locked": not unlock, "decision": d.seq, "reason": d.reason,
             "decided_by": d.decided_by, "decided_at": d.decided_at}
-
-
-def _lockable(portal: Portal, period: str) -> None:
-    """A lock approves the period's published figures as they stand: refused (409) for a
-    period nothing has been published for, and while the period still has what the
-    steward may expect to count (a waiver, a reopening, an upload) waiting for the next
-    consolidation."""
-    if period not in {c["period"] for c in views.completeness(portal.settings.warehouse)}:
-        raise Refused(409, f"Kỳ {period} chưa có số liệu công bố để phê duyệt.")
-    waiting = [d for d in decisions.pending_decisions(portal.db)
-               if (d.kind == "waive" and d.detail.get("period") == period)
-               or (d.kind != "waive" and d.target == period)]
-    uploads = [r for r in views.returns(portal.settings.warehouse, portal.db, period=period)
-               if r["status"] == "received"]
-    if waiting or uploads:
-        raise Refused(409, f"Kỳ {period} còn {len(waiting)} quyết định và {len(uploads)} báo "
-                           "cáo chưa được tổng hợp: hãy bấm «Tổng hợp ngay», đợi xong, rồi "
-                           "phê duyệt và khoá kỳ.")
 
 
 # --- runs -------------------------------------------------------------------------------------

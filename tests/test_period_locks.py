@@ -6,6 +6,8 @@ warehouse (ops.period_decisions, ops.locked_periods)."""
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import shutil
 import uuid
 from pathlib import Path
@@ -44,8 +46,8 @@ def settings(root: Path, targets: Path | None = None) -> Settings:
 
 def run(root: Path, *files: Path, targets: Path | None = None) -> None:
     (root / "inbox").mkdir(parents=True, exist_ok=True)
-    for n, f in enumerate(files):
-        shutil.copy2(f, root / "inbox" / f"{uuid.uuid4().hex[:6]}_{n}_{f.name}")
+    for n, f in enumerate(files):  # arriving now (a file's time is when it arrived)
+        shutil.copy(f, root / "inbox" / f"{uuid.uuid4().hex[:6]}_{n}_{f.name}")
     steps.consolidate(settings(root, targets), str(uuid.uuid4()))
 
 
@@ -123,18 +125,44 @@ def test_a_waiver_while_locked_is_recorded_and_counts_once_reopened(tmp_path, se
         == [(errors - 1,)]
 
 
+def test_what_came_before_the_lock_counts_in_the_run_that_applies_it(tmp_path, sent):
+    """A waiver and a return a district sent before the steward approved the period count
+    when the lock is applied; what comes after it does not, however many nights pass."""
+    run(tmp_path, sent["116"], sent["118"])
+    errors = query(tmp_path, "SELECT f.failure_id FROM quality.validation_failures f JOIN "
+                             "raw.submissions s USING (file_hash) WHERE s.district_code = "
+                             "'118' AND f.severity = 'error'")
+    for (failure,) in errors:
+        record_decision(tmp_path / "portal.sqlite", "waive", failure, "Đã xác minh", "can_bo")
+    (tmp_path / "inbox").mkdir(exist_ok=True)
+    shutil.copy2(sent["121"], tmp_path / "inbox" / "121_truoc_khi_khoa.xlsx")
+    stamp = (dt.datetime.now() - dt.timedelta(minutes=5)).timestamp()
+    os.utime(tmp_path / "inbox" / "121_truoc_khi_khoa.xlsx", (stamp, stamp))
+    decide(tmp_path, "lock", "2023")  # after the waiver and the return, before any run
+    run(tmp_path)
+
+    assert statuses(tmp_path, "118") == [(1, "accepted")]
+    assert statuses(tmp_path, "121") == [(1, "accepted")]
+    approved = query(tmp_path, FIGURES)
+    run(tmp_path, sent["121b"])
+    run(tmp_path)
+    assert statuses(tmp_path, "121") == [(1, "accepted"), (2, "held")]
+    assert query(tmp_path, FIGURES) == approved
+
+
 def test_new_targets_leave_a_locked_period_as_published(tmp_path, sent):
     """Reference data changed while a period is locked (a district's target added, the
     province's raised) rebuilds nothing of it; reopened, the period takes them."""
     district = ("SELECT indicator_code, sector, value, target, attainment_pct FROM "
                 "mart.district_indicators WHERE period = '2023' ORDER BY ALL")
     run(tmp_path, sent["116"], sent["121"])
+    decide(tmp_path, "lock", "2023")
+    run(tmp_path)
     published = query(tmp_path, FIGURES), query(tmp_path, district)
     targets = tmp_path / "targets.csv"
     targets.write_text(TARGETS_CSV.read_text(encoding="utf-8").replace(
         "2023,14,HTX_TOTAL,900,", "2023,14,HTX_TOTAL,950,") + "2023,116,HTX_TOTAL,50,Huyện\n",
         encoding="utf-8")
-    decide(tmp_path, "lock", "2023")
     run(tmp_path, targets=targets)
 
     assert (query(tmp_path, FIGURES), query(tmp_path, district)) == published

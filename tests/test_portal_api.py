@@ -185,21 +185,15 @@ def test_steward_waiver_needs_a_reason_and_is_queued(app, site):
     assert not [d for d in pending_decisions(site.db) if d.seq == queued[0].seq]
 
 
-def test_a_lock_waits_for_what_is_not_consolidated_yet_and_a_reopening_is_queued(app, site):
-    """A lock approves the published figures as they stand: refused (409) while an upload
-    or a decision for the period waits for the next consolidation, or when nothing was
-    published for it; a reopening is queued at once."""
+def test_lock_and_unlock_are_queued_with_their_reason(app, site):
     client, headers = login(app, "thamdinh")
     assert client.post("/api/periods/2023/lock", headers=headers, json={}).status_code == 400
-    waiting = client.post("/api/periods/2023/lock", headers=headers,
-                          json={"reason": "Phê duyệt số liệu năm"})
-    assert waiting.status_code == 409 and "Tổng hợp ngay" in waiting.json()["detail"]
-    nothing = client.post("/api/periods/2019/lock", headers=headers, json={"reason": "x"})
-    assert nothing.status_code == 409 and "chưa có số liệu công bố" in nothing.json()["detail"]
+    assert client.post("/api/periods/2023/lock", headers=headers,
+                       json={"reason": "Phê duyệt số liệu năm"}).json()["locked"] is True
     assert client.post("/api/periods/2023/unlock", headers=headers,
                        json={"reason": "Huyện 119 gửi lại"}).json()["locked"] is False
     kinds = [(d.kind, d.target) for d in pending_decisions(site.db) if d.kind != "waive"]
-    assert kinds[-1:] == [("unlock", "2023")]
+    assert kinds[-2:] == [("lock", "2023"), ("unlock", "2023")]
 
 
 def test_audit_rows_say_who_when_where_what(app, site):
@@ -209,7 +203,7 @@ def test_audit_rows_say_who_when_where_what(app, site):
     with sqlite3.connect(site.db) as con:
         rows = con.execute("SELECT at, username, address, action, target FROM audit").fetchall()
     actions = {(r[1], r[3]) for r in rows}
-    assert {("thamdinh", "login"), ("thamdinh", "lock_refused"), ("thamdinh", "unlock"),
+    assert {("thamdinh", "login"), ("thamdinh", "lock"), ("thamdinh", "unlock"),
             ("huyen119", "upload"),
             ("huyen119", "upload_refused"), ("huyen119", "login_failed")} <= actions
     assert all(r[0] and r[2] for r in rows if r[3] != "upload_refused")

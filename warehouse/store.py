@@ -138,9 +138,10 @@ def materialize(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
     Core and district rows are rebuilt only for the periods that changed (see
     models/15_changed_periods.sql); ops.period_builds records what they were built from."""
     models = db.folder_digest("schema", "models")  # the macros the models use included
-    changed = bool(db.query(con, "builds/models_changed.sql", models_digest=models)["changed"][0])
+    changed = bool(db.query(con, "builds/models_changed.sql", models_digest=models,
+                            run_id=run_id)["changed"][0])
     if changed:
-        db.run(con, "builds/drop_rebuilt.sql")
+        db.run(con, "builds/drop_rebuilt.sql", run_id=run_id)
     db.run_folder(con, "models", models_digest=models, run_id=run_id, built_at=now(),
                   time_zone=TIME_ZONE)
     if changed:

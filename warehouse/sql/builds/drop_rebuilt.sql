@@ -3,8 +3,11 @@
 -- build forgotten, for models/15_changed_periods.sql). The
 -- rows of locked periods are kept aside first and put back once the models have run
 -- (restore_frozen.sql): a locked period's published figures never change.
-CREATE OR REPLACE TEMP TABLE frozen_aside AS
-SELECT l.period FROM ops.locked_periods AS l JOIN ops.period_builds AS b USING (period);
+CREATE OR REPLACE TEMP TABLE frozen_aside AS  -- as models/07_frozen_periods.sql has them
+SELECT l.period
+FROM ops.locked_periods AS l
+JOIN ops.period_builds AS b USING (period)
+WHERE l.applied_run <> $run_id;
 CREATE OR REPLACE TEMP TABLE completeness_aside AS
 FROM mart.completeness WHERE period IN (SELECT period FROM frozen_aside);
 CREATE OR REPLACE TEMP TABLE district_indicators_aside AS

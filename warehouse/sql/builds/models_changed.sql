@@ -5,4 +5,4 @@
 SELECT count(*) > 0 AS changed
 FROM ops.period_builds
 WHERE models_digest <> $models_digest
-  AND period NOT IN (SELECT period FROM ops.locked_periods);
+  AND period NOT IN (SELECT period FROM ops.locked_periods WHERE applied_run <> $run_id);

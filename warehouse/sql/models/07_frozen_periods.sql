@@ -1,14 +1,10 @@
--- The periods a steward has approved and locked (ops.locked_periods) and that have been
--- built: while locked, their statuses (10), core and district rows (15: never rebuilt),
--- completeness (30) and province figures (50) stay as they were published. New returns
--- for them are still received, checked and listed ('held'). Reopened, they are rebuilt.
+-- The periods a steward has approved and locked (ops.locked_periods), built once more by
+-- the run that applies the lock and frozen from the next run on: their core and district
+-- rows (15: never rebuilt), completeness (30) and province figures (50) stay as published.
+-- Their statuses (10) count only what was received and waived before the lock: a return
+-- received later is 'held'. Reopened, they are rebuilt.
 CREATE OR REPLACE TEMP TABLE frozen_periods AS
 SELECT l.period
 FROM ops.locked_periods AS l
-JOIN ops.period_builds AS b USING (period);
-
-CREATE OR REPLACE TEMP TABLE status_stored AS
-SELECT s.*
-FROM core.submission_status AS s
-JOIN raw.submissions_received AS r USING (file_hash)
-WHERE r.period IN (SELECT period FROM frozen_periods);
+JOIN ops.period_builds AS b USING (period)
+WHERE l.applied_run <> $run_id;

@@ -4,17 +4,27 @@
 --   rejected    it has an unwaived error, or names no known unit or period
 --   accepted    the latest clean version for its district and period (its figures count)
 --   superseded  a clean version replaced by a later clean one
---   held        a clean version received while its period is locked
--- A rejected new version leaves the last accepted one in force.
+--   held        a clean version received after a steward locked its period
+-- A rejected new version leaves the last accepted one in force. While a period is locked
+-- (ops.locked_periods) only what was received and waived before the lock counts, so its
+-- statuses stay as approved, night after night; reopened, everything counts again.
 -- The statuses before are kept for 15_changed_periods.sql.
 CREATE OR REPLACE TEMP TABLE status_before AS
 SELECT file_hash, status FROM core.submission_status;
 
 CREATE OR REPLACE TEMP TABLE submission_status_built AS
-WITH counts AS (
+WITH counted_waivers AS (
+    -- a waiver counts unless it was made after the lock of its failure's period
+    SELECT w.failure_id
+    FROM quality.waivers AS w
+    LEFT JOIN ops.locked_periods AS l ON l.period = w.period
+    WHERE l.period IS NULL OR w.waived_at <= l.locked_at
+),
+counts AS (
     SELECT
         s.file_hash,
-        count(f.failure_id) FILTER (WHERE f.severity = 'error' AND NOT f.waived) AS errors,
+        count(f.failure_id) FILTER (WHERE f.severity = 'error' AND NOT (f.waived
+            AND f.failure_id IN (SELECT failure_id FROM counted_waivers))) AS errors,
         count(f.failure_id) FILTER (WHERE f.severity = 'warning') AS warnings
     FROM raw.submissions_received AS s
     LEFT JOIN quality.validation_failures AS f USING (file_hash)
@@ -26,10 +36,12 @@ verdicts AS (
         CASE
             WHEN NOT s.readable THEN 'unreadable'
             WHEN c.errors > 0 OR s.district_code IS NULL OR s.period IS NULL THEN 'rejected'
+            WHEN s.received_at > l.locked_at THEN 'held'
             ELSE 'clean'
         END AS verdict
     FROM raw.submissions_received AS s
     JOIN counts AS c USING (file_hash)
+    LEFT JOIN ops.locked_periods AS l ON l.period = s.period
 ),
 ranked AS (
     SELECT
@@ -41,31 +53,15 @@ ranked AS (
         row_number() OVER (PARTITION BY district_code, period, verdict = 'clean'
                            ORDER BY received_at DESC, file_hash DESC) AS recency
     FROM verdicts
-),
-derived AS (
-    SELECT
-        file_hash, period, version, errors, warnings,
-        CASE
-            WHEN verdict <> 'clean' THEN verdict
-            WHEN recency = 1 THEN 'accepted'
-            ELSE 'superseded'
-        END AS status
-    FROM ranked
 )
--- In a locked period (07_frozen_periods.sql) the files it had keep their status, and a
--- clean file received since is held: it counts once the period is reopened.
 SELECT
-    d.file_hash, d.version,
-    coalesce(k.errors, d.errors) AS errors,
-    coalesce(k.warnings, d.warnings) AS warnings,
+    file_hash, version, errors, warnings,
     CASE
-        WHEN k.file_hash IS NOT NULL THEN k.status
-        WHEN d.period IN (SELECT period FROM frozen_periods)
-             AND d.status IN ('accepted', 'superseded') THEN 'held'
-        ELSE d.status
+        WHEN verdict <> 'clean' THEN verdict
+        WHEN recency = 1 THEN 'accepted'
+        ELSE 'superseded'
     END AS status
-FROM derived AS d
-LEFT JOIN status_stored AS k USING (file_hash);
+FROM ranked;
 
 -- Rows replaced, the table kept (with its comments).
 DELETE FROM core.submission_status;

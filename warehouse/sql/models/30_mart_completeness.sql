@@ -21,6 +21,7 @@ received AS (
         arg_max(status, version) AS latest_status
     FROM raw.submissions
     WHERE district_code IS NOT NULL AND period IS NOT NULL
+      AND status IS DISTINCT FROM 'held'  -- received after the period was approved
     GROUP BY period, district_code
 ),
 joined AS (

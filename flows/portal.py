@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from accounts.users import User
 from contracts.reference import load_reporting_units
 from flows.settings import Settings, load_settings
 
@@ -66,7 +67,7 @@ DEMO_ACCOUNTS = (("demo_tinh", "steward", None), ("demo_phan_tich", "analyst", N
                  ("demo_116", "district", "116"), ("demo_118", "district", "118"))
 
 
-def demo_accounts(settings: Settings) -> list[tuple[users.User, str]]:
+def demo_accounts(settings: Settings) -> list[tuple[User, str]]:
     """The demo's accounts (a steward, an analyst, two districts) in the portal database of
     the demo warehouse, each with a new random password; none when they exist already."""
     from accounts import users

@@ -11,8 +11,7 @@ from dataclasses import dataclass, field
 
 from contracts.fields import Field, Sheet
 from contracts.units import unit
-from transforms.quantities import (UNIT_LABEL, bare_unit, conversion, declares_unit,
-                                   find_unit)
+from transforms.quantities import UNIT_LABEL, bare_unit, declares_unit, find_unit
 from transforms.text import is_blank, key, split_unit
 from transforms.workbook import Grid
 

@@ -3,11 +3,20 @@ materialize → publish → write the run summary. Each stage of flows/steps.py 
 coarse task (a Prefect task costs a few milliseconds of fixed overhead, so never one per
 file); only the stages that touch files outside the warehouse retry.
 
+The per-chunk stages (reading returns, writing feedback workbooks; tens of files a task)
+go to a Prefect task runner: Prefect's ProcessPoolTaskRunner, one process per core, or,
+when the `dask_address` setting names a Dask scheduler, that cluster (prefect-dask, the
+optional extra `[dask]`, imported only then). A run with a single chunk of a kind keeps it
+in its own process: starting worker processes, each importing Prefect (about 3 s of CPU),
+would cost more than the chunk. The workers report to the run's own Prefect server.
+
 No `from __future__ import annotations` here: Prefect validates a served run's parameters
 against the flow's signature, which it must be able to resolve (`Path`) where it loads the
 flow from."""
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from prefect import flow, task
@@ -18,7 +27,7 @@ from prefect.schedules import Cron
 
 from contracts.reference import TIME_ZONE
 from flows import steps
-from flows.settings import load_settings
+from flows.settings import Settings, SettingsError, load_settings
 from outputs.escape import terminal_text
 
 DEPLOYMENT = "nightly"
@@ -47,12 +56,69 @@ def publish_artifacts(summary: dict) -> None:
                           key="htx-validation-failures", description="Lỗi và cảnh báo")
 
 
+MIN_CHUNKS_FOR_WORKERS = 2  # fewer chunks run in the run's own process (see above)
+
+
+@contextmanager
+def chunk_runner(settings: Settings) -> Iterator[steps.Spread]:
+    """The `spread` of steps.consolidate: each chunk of a per-chunk stage submitted as a
+    task to the task runner the settings choose; futures of their results, in order."""
+    runner = dask_runner(settings.dask_address) if settings.dask_address else None
+    if runner is None:
+        from prefect.task_runners import ProcessPoolTaskRunner
+        runner = ProcessPoolTaskRunner()
+    local = not settings.dask_address
+
+    def spread(step, calls: list[dict]) -> list:
+        chunk_task = as_task(step)
+        if local and len(calls) < MIN_CHUNKS_FOR_WORKERS:
+            return [chunk_task.submit(**call) for call in calls]  # a thread of this process
+        return [runner.submit(chunk_task, parameters=call) for call in calls]
+
+    with workers_report_here(), runner:
+        yield spread
+
+
+def dask_runner(address: str):
+    """prefect-dask's DaskTaskRunner on the scheduler at `address` (a SettingsError, one
+    line, when the extra is not installed)."""
+    try:
+        from prefect_dask import DaskTaskRunner
+    except ImportError:
+        raise SettingsError(
+            f"HTX_DASK_ADDRESS={address!r}: cần cài phần mở rộng dask / needs the dask "
+            f"extra: pip install 'htx-consolidation[dask]'") from None
+    return DaskTaskRunner(address=address)
+
+
+@contextmanager
+def workers_report_here() -> Iterator[None]:
+    """Workers use the run's Prefect server. With no PREFECT_API_URL the run's server is
+    the embedded one, which a worker process would not know of and would start a server of
+    its own (seconds, per worker): its address is given to them for the run."""
+    from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_settings
+
+    if get_current_settings().api.url:
+        yield
+        return
+    from prefect.server.api.server import SubprocessASGIServer
+
+    server = SubprocessASGIServer()  # the one this process's client started (one per process)
+    if not server.running:
+        yield
+        return
+    with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
+        yield
+
+
 @flow(name="nightly_consolidation")
 def nightly_consolidation(inbox: Path | None = None, warehouse: Path | None = None,
                           reports: Path | None = None, archive: Path | None = None) -> dict:
     """Consolidate every new return of the inbox into the warehouse and publish it."""
     settings = load_settings(inbox=inbox, warehouse=warehouse, reports=reports, archive=archive)
-    summary = steps.consolidate(settings, flow_run.get_id() or str(uuid.uuid4()), stage=as_task)
+    with chunk_runner(settings) as spread:
+        summary = steps.consolidate(settings, flow_run.get_id() or str(uuid.uuid4()),
+                                    stage=as_task, spread=spread)
     publish_artifacts(summary)
     return summary
 

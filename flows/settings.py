@@ -75,6 +75,18 @@ MonthDay = Annotated[str, BeforeValidator(_month_day),
                              "must be a month and day, MM-DD, e.g. 01-15")]
 
 
+def _address(value: object) -> object:
+    if value is not None and (not isinstance(value, str)
+                              or not re.fullmatch(r"[A-Za-z0-9+.-]+://\S+|[^\s:/]+:\d+", value)):
+        raise ValueError("not an address")
+    return value
+
+
+DaskAddress = Annotated[str | None, BeforeValidator(_address),
+                        Expects("address", "cần một địa chỉ như tcp://máy:8786",
+                                "must be an address such as tcp://host:8786")]
+
+
 def whole_number(most: int) -> Any:
     """An int from 0 to `most`, from a TOML integer or a text of digits (never 2.0 or true)."""
     return Annotated[int, BeforeValidator(_whole_number), Ge(0), Le(most),
@@ -136,6 +148,12 @@ class Settings(BaseSettings):
         "bộ thẩm định); mặc định: portal.sqlite cạnh kho dữ liệu, không bao giờ trong kho",
         "the portal's database (accounts, sessions, audit, stewards' decisions); by default "
         "portal.sqlite beside the warehouse, never inside it")
+
+    dask_address: DaskAddress = setting(
+        None, "địa chỉ bộ điều phối cụm Dask (ví dụ tcp://10.0.0.5:8786) để đọc các tệp "
+        "trên nhiều máy; cần phần mở rộng [dask]; mặc định: các lõi của máy này",
+        "address of a Dask scheduler (e.g. tcp://10.0.0.5:8786) to read the files on "
+        "many machines; needs the [dask] extra; by default this machine's cores")
 
     @property
     def portal_database(self) -> Path:

@@ -1,6 +1,12 @@
 """The stages of a consolidation as plain functions: flows/nightly.py wraps each in a
 Prefect task, and tests call them directly. Each stage only calls transforms/ and
-warehouse/; none holds business logic of its own."""
+warehouse/; none holds business logic of its own.
+
+Stages hand each other references, never rows: paths, ids, the staging warehouse and the
+files of the run's work folder. The per-file work (reading and checking returns, writing
+feedback workbooks) is done in chunks of CHUNK_FILES files, which flows/nightly.py sends
+to a Prefect task runner (other processes, or a Dask cluster); each chunk saves what it
+made to the work folder and returns its path. One process writes the warehouse."""
 
 from __future__ import annotations
 
@@ -8,8 +14,8 @@ import datetime as dt
 import json
 import logging
 import os
-from concurrent.futures import Future, ThreadPoolExecutor
-from contextvars import copy_context
+import socket
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -17,22 +23,34 @@ import pandas as pd
 
 from contracts.reference import TARGETS_CSV, load_reporting_units
 from flows.settings import Settings
-from warehouse.batch import to_batch
-from warehouse.cross_checks import warehouse_failures
+from warehouse.batch import LoadBatch, to_batch
+from warehouse.cross_checks import file_layouts, warehouse_failures
 from intake.decisions import mark_applied, pending_decisions
+from intake.files import load_private, save_private
 from intake.inbox import IncomingFile, clear, inbox_failures, new_files, scan_inbox
-from transforms.parallel import parallel_map
-from transforms.returns import ReturnRead, read_many
-from transforms.returns import check_returns
+from transforms.periods import period_from_code
+from transforms.returns import ReturnRead, check_returns, read_return
 from transforms.targets import read_targets
 from transforms.reporting_units import reporting_units
 from outputs import summary
 from warehouse import publish, store
 from warehouse.db import connect
-from outputs.feedback import aside_folder, feedback_names, put_in_place, write_feedback
+from outputs.feedback import (aside_folder, clear_aside, feedback_names, put_in_place,
+                              write_feedback)
 from outputs.report_html import render_html
 
 log = logging.getLogger("htx")
+
+CHUNK_FILES = 30  # files a chunk task reads, or feedback workbooks it writes: tens, so that
+# a task's fixed cost (a few milliseconds in Prefect) is small beside its work, and small
+# enough that a run's chunks keep every worker busy
+
+
+def chunks(items: list, size: int | None = None) -> list[list]:
+    """`items` in consecutive chunks of `size` (CHUNK_FILES by default; the last one
+    smaller)."""
+    size = size or CHUNK_FILES
+    return [items[i:i + size] for i in range(0, len(items), size)]
 
 
 def retried(step):
@@ -67,55 +85,90 @@ def find_returns(inbox: Path, archive: Path, staging: Path, now: dt.datetime,
                  ) -> tuple[list[IncomingFile], list[IncomingFile]]:
     """(every settled file in the inbox, those never processed before), each read once and
     kept in the archive, unchanged, under its hash. A file arrived after the last run
-    started, whatever its own time says (that run did not see it)."""
+    started, whatever its own time says (that run did not see it). The archived copies are
+    named by absolute paths: a worker in another process or on another machine reads them
+    by the same name."""
     inbox.mkdir(parents=True, exist_ok=True)
     with connect(staging) as con:
         last_start, known = store.last_run_start(con), store.known_hashes(con)
-    files = scan_inbox(inbox, archive, now, settle_seconds, max_bytes=_bytes(max_file_mb),
-                       not_before=last_start)
+    files = scan_inbox(inbox, archive.absolute(), now, settle_seconds,
+                       max_bytes=_bytes(max_file_mb), not_before=last_start)
     return files, new_files(files, known)
 
 
-def read_returns(files: list[IncomingFile], units: pd.DataFrame,
-                 workers: int | None = None, max_file_mb: int | None = None
-                 ) -> list[ReturnRead]:
-    """Read every new file from its archived copy (the bytes its hash names); many files
-    are shared between processes, one per core. A refused file is not read: its read
-    says why."""
-    readable = [f for f in files if not f.refused]
-    done = iter(read_many([(f.archived, f.name) for f in readable], reporting_units(units),
-                          workers))
+def write_known_unions(staging: Path, work: Path) -> Path:
+    """The unions the warehouse already knows (the row rules' context), saved once for
+    every chunk to read."""
+    with connect(staging) as con:
+        known = store.known_unions(con)
+    return save_private(known, work / "known_unions.pickle")
+
+
+def read_returns(files: list[IncomingFile], units: pd.DataFrame, known_unions: Path,
+                 batch: Path, run_id: str, max_file_mb: int | None = None) -> dict:
+    """Read and check a chunk of new files, each from its archived copy (the bytes its
+    hash names), and save what the warehouse loads of them to `batch`; returns that path
+    and, per file, its name and number of errors, and which process read them (host/pid).
+    A refused file is not read: its read
+    says why. Runs wherever the task runner puts it; an archived copy this process cannot
+    see stops the run (the next run tries again): it is never taken for an unreadable
+    return."""
+    missing = [f for f in files if not f.refused and not (f.archived and f.archived.is_file())]
+    if missing:
+        raise FileNotFoundError(
+            f"không thấy bản lưu trữ {missing[0].archived} của tệp {missing[0].name} (máy "
+            f"chạy phải thấy thư mục lưu trữ ở cùng đường dẫn) / the archived copy "
+            f"{missing[0].archived} of {missing[0].name} is not visible here: every worker "
+            f"must see the archive folder at the same path")
+    lookup = reporting_units(units)
     reads = []
-    for i, f in enumerate(files, 1):
-        read = next(done) if not f.refused else ReturnRead(f.name, readable=False)
-        read = replace(read, failures=read.failures + inbox_failures(f, _bytes(max_file_mb)))
-        reads.append(read)
-        errors = sum(x.severity == "error" for x in read.failures)
-        log.info("[%d/%d] %s: %s", i, len(files), f.name,
-                 f"{errors} lỗi" if errors else "đọc xong", extra={"progress": (i, len(files))})
-    return reads
+    for f in files:
+        read = read_return(f.archived, lookup, f.name) if not f.refused \
+            else ReturnRead(f.name, readable=False)
+        reads.append(replace(read, failures=read.failures + inbox_failures(
+            f, _bytes(max_file_mb))))
+    reads = check_returns(reads, load_private(known_unions))
+    save_private(to_batch([(f, r, str(f.archived or "")) for f, r in zip(files, reads)],
+                          run_id), batch)
+    return {"batch": str(batch), "worker": f"{socket.gethostname()}/{os.getpid()}",
+            "files": [(r.file_name, sum(x.severity == "error" for x in r.failures))
+                      for r in reads]}
+
+
+def report_progress(read: dict, done: int, total: int) -> int:
+    """One log line per file of a chunk read (its name, and its errors if any); how many
+    files are done now."""
+    for name, errors in read["files"]:
+        done += 1
+        log.info("[%d/%d] %s: %s", done, total, name,
+                 f"{errors} lỗi" if errors else "đọc xong", extra={"progress": (done, total)})
+    return done
 
 
 def _bytes(megabytes: int | None) -> int | None:
     return None if megabytes is None else megabytes * 1_000_000
 
 
-def validate_returns(reads: list[ReturnRead], staging: Path) -> list[ReturnRead]:
+def load_returns(staging: Path, batches: list[str], deadlines: tuple[int, tuple[int, int]]
+                 ) -> None:
+    """Load the chunks' batches into raw and quality, one at a time; then check every new
+    file against the others and the rest of the warehouse."""
+    submissions, layouts = [], []
     with connect(staging) as con:
-        known = store.known_unions(con)
-    return check_returns(reads, known)
-
-
-def load_returns(staging: Path, files: list[IncomingFile], reads: list[ReturnRead],
-                 run_id: str, deadlines: tuple[int, tuple[int, int]]) -> None:
-    """Load new files into raw and quality, then check them against the warehouse."""
-    batch = to_batch([(f, r, str(f.archived or "")) for f, r in zip(files, reads)], run_id)
-    with connect(staging) as con:
-        store.add_periods(con, [r.period for r in reads if r.period], deadlines)
-        store.load_batch(con, batch)
-        findings = store.warehouse_checks(con, batch.submissions)
-        by_hash = {f.sha256: r for f, r in zip(files, reads)}
-        store.add_failures(con, warehouse_failures(findings, by_hash, store.unit_names(con)))
+        for path in batches:
+            batch: LoadBatch = load_private(Path(path))
+            periods = batch.submissions.get("period", pd.Series()).dropna().unique()
+            store.add_periods(con, [period_from_code(p) for p in periods], deadlines)
+            store.load_batch(con, batch)
+            submissions.append(batch.submissions)
+            layouts.append(batch.roster_layouts)
+        if not submissions:
+            return
+        new = pd.concat(submissions, ignore_index=True)
+        findings = store.warehouse_checks(con, new)
+        store.add_failures(con, warehouse_failures(
+            findings, file_layouts(new, pd.concat(layouts, ignore_index=True)),
+            store.unit_names(con)))
 
 
 def apply_decisions(staging: Path, portal: Path, run_id: str) -> list[int]:
@@ -161,10 +214,14 @@ class OutputsOwed(RuntimeError):
     all be written: ops.runs says they are owed and the next run writes them."""
 
     def __init__(self, cause: object):
+        self.cause = cause
         super().__init__(
             f"kho dữ liệu đã được công bố nhưng chưa ghi được tệp phản hồi hoặc báo cáo "
             f"({cause}); lần chạy sau sẽ ghi lại / the warehouse is published but its feedback "
             f"workbooks or report could not be written; the next run writes them")
+
+    def __reduce__(self):  # raised in a worker process, unpickled whole in the run's
+        return OutputsOwed, (self.cause,)
 
 
 @retried
@@ -191,26 +248,38 @@ def _write_text(path: Path, text: str) -> None:
     os.replace(partial, path)
 
 
-def gather_feedback(staging: Path, run_id: str) -> list[dict]:
+def gather_feedback(staging: Path, run_id: str, work: Path) -> list[str]:
     """What the feedback workbooks of the run's rejected or flagged returns need, read from
-    the staging warehouse once the run's failures are all loaded."""
+    the staging warehouse once the run's failures are all loaded, with each workbook's
+    name (names that would collide get the file's short hash); saved to the work folder
+    in chunks of CHUNK_FILES returns, whose paths it returns."""
     with connect(staging) as con:
         files = store.feedback_files(con, run_id)
         failures = store.feedback_failures(con, run_id, [f["file_hash"] for f in files])
-    return [f | {"failures": failures[f["file_hash"]]} for f in files]
+    jobs = [f | {"failures": failures[f["file_hash"]], "workbook_name": name}
+            for f, name in zip(files, feedback_names(files))]
+    return [str(save_private(part, work / f"feedback_{run_id}_{i:05d}.pickle"))
+            for i, part in enumerate(chunks(jobs))]
 
 
 @retried
+def write_feedback_chunk(jobs: str, reports: Path, run_id: str) -> list[str]:
+    """The feedback workbooks of one chunk gather_feedback saved (write_feedback_workbooks);
+    the paths written."""
+    return [str(p) for p in write_feedback_workbooks(load_private(Path(jobs)), reports,
+                                                     run_id)]
+
+
 def write_feedback_workbooks(jobs: list[dict], reports: Path, run_id: str) -> list[Path]:
     """Each rejected or flagged return of the run, back to its district with its faulty
-    cells marked, written aside (publish_feedback puts them in place). Names that would
-    collide get the file's short hash. OutputsOwed when a workbook could not be written
-    for a reason a later run may not meet."""
+    cells marked, written aside (publish_feedback puts them in place). OutputsOwed when a
+    workbook could not be written for a reason a later run may not meet."""
     aside = aside_folder(reports, run_id)
-    names = feedback_names(jobs)
+    names = [j.get("workbook_name") for j in jobs]
+    names = names if all(names) else feedback_names(jobs)
     written, owed = [], []
-    for job, (path, error, again) in zip(jobs, parallel_map(
-            _feedback_job, [(j, aside, n) for j, n in zip(jobs, names)])):
+    for job, name in zip(jobs, names):
+        path, error, again = _feedback_job(job, aside, name)
         if error:  # one workbook that cannot be written never stops the others
             log.warning("%s: không tạo được tệp phản hồi (feedback not written): %s",
                         job["file_name"], error)
@@ -222,12 +291,11 @@ def write_feedback_workbooks(jobs: list[dict], reports: Path, run_id: str) -> li
     return written
 
 
-def _feedback_job(job: tuple[dict, Path, str]) -> tuple[Path | None, str | None, bool]:
+def _feedback_job(f: dict, aside: Path, name: str) -> tuple[Path | None, str | None, bool]:
     """(the workbook written, else the error and whether a later run may succeed: an
     error of the file system (folder not writable, disk full) is owed; with the archived
     original gone, or a workbook the editor cannot take, it would happen again, so it is
     only logged)."""
-    f, aside, name = job
     try:
         return write_feedback(Path(f["archived_path"]), f["failures"],
                               aside / (f["period"] or "khong_ro_ky"),
@@ -240,25 +308,27 @@ def _feedback_job(job: tuple[dict, Path, str]) -> tuple[Path | None, str | None,
 
 
 @retried
-def publish_feedback(writing: Future, reports: Path, run_id: str) -> list[Path]:
-    """The run's feedback workbooks, once written (`writing`: write_feedback_workbooks
-    running alongside) and the warehouse published, in place:
-    reports/feedback/<period>/<district>_<period>_phan_hoi_<file>.xlsx."""
-    return put_in_place(writing.result(), reports, run_id)
+def publish_feedback(written: list[str], reports: Path, run_id: str) -> list[Path]:
+    """The run's feedback workbooks, written aside while the warehouse was built and
+    published, in place: reports/feedback/<period>/<district>_<period>_phan_hoi_<file>.xlsx."""
+    return put_in_place([Path(p) for p in written], reports, run_id)
 
 
-def write_owed_outputs(staging: Path, warehouse: Path, reports: Path) -> list[str]:
+def write_owed_outputs(staging: Path, warehouse: Path, reports: Path, work: Path
+                       ) -> list[str]:
     """The feedback workbooks and report of every earlier run that published its warehouse
     without them (killed, folder not writable, disk full), from what the warehouse
-    records; the ids of the runs now written. A run still owed is logged and left owed."""
+    records; the ids of the runs now written. A run still owed is logged and left owed.
+    First, what interrupted runs left aside is removed."""
+    clear_aside(reports)
     with connect(staging) as con:
         owed = store.owed_runs(con)
     done = []
     for run in owed:
         try:
-            jobs = gather_feedback(staging, run["run_id"])
-            placed = put_in_place(write_feedback_workbooks(jobs, reports, run["run_id"]),
-                                  reports, run["run_id"])
+            written = [p for jobs in gather_feedback(staging, run["run_id"], work)
+                       for p in write_feedback_chunk(jobs, reports, run["run_id"])]
+            placed = publish_feedback(written, reports, run["run_id"])
             write_run_summary(warehouse, reports, run | {"outcome": "completed"}, placed)
         except (OSError, OutputsOwed) as exc:
             log.warning("lần chạy %s: vẫn chưa ghi được tệp phản hồi hoặc báo cáo (outputs "
@@ -278,42 +348,81 @@ def record_outputs_written(warehouse: Path, run_ids: list[str]) -> None:
     publish.publish(staging, warehouse)
 
 
-def consolidate(settings: Settings, run_id: str, stage=lambda fn: fn) -> dict:
+class Done:
+    """A step run at once, answered as a future: `result()` gives its value or raises what
+    it raised (how plain functions answer `spread`: a failure shows where the result is
+    asked for, as it would from a task runner)."""
+
+    def __init__(self, step: Callable, call: dict):
+        try:
+            self.value, self.error = step(**call), None
+        except Exception as exc:  # noqa: BLE001 - raised again by result()
+            self.value, self.error = None, exc
+
+    def result(self) -> object:
+        if self.error is not None:
+            raise self.error
+        return self.value
+
+
+Spread = Callable[[Callable, list[dict]], list]
+
+
+def consolidate(settings: Settings, run_id: str, stage=lambda fn: fn,
+                spread: Spread | None = None) -> dict:
     """One whole consolidation. `stage` wraps each step (flows/nightly.py makes each a
-    Prefect task); the default runs them as plain functions. The run is recorded
-    completed once its feedback workbooks and report are written; until then they are
-    owed, and the next run writes them first (OutputsOwed says so)."""
+    Prefect task); the default runs them as plain functions. `spread(step, calls)` starts
+    a per-chunk step once for each call's arguments and returns futures of their results
+    in order (flows/nightly.py sends them to a task runner); by default each is run here,
+    at once. The run is recorded completed once its feedback workbooks and report are
+    written; until then they are owed, and the next run writes them first (OutputsOwed
+    says so)."""
     started = store.now()
     run = {"run_id": run_id, "started_at": started}
-
     step = stage
+    spread = spread or (lambda fn, calls: [Done(step(fn), call) for call in calls])
 
-    with publish.run_lock(settings.warehouse), ThreadPoolExecutor(1) as alongside:
-        units = step(read_reference)(settings.reporting_units)
-        staging = step(prepare_warehouse)(settings, units)
-        earlier = step(write_owed_outputs)(staging, settings.warehouse, settings.reports)
-        seen, files = step(find_returns)(settings.inbox, settings.archive, staging, started,
-                                         settings.settle_seconds, settings.max_file_mb)
-        reads = step(read_returns)(files, units, None, settings.max_file_mb)
-        reads = step(validate_returns)(reads, staging)
-        step(load_returns)(staging, files, reads, run_id, settings.deadlines)
-        decided = step(apply_decisions)(staging, settings.portal_database, run_id)
-        jobs = step(gather_feedback)(staging, run_id)
-        # the workbooks are written while the marts are built and published (both cores)
-        writing = alongside.submit(copy_context().run, step(write_feedback_workbooks), jobs,
-                                   settings.reports, run_id)
-        run = step(materialize_indicators)(
-            staging, run | {"files_seen": len(seen), "files_new": len(files)})
-        step(publish_warehouse)(staging, settings.warehouse)
-        step(mark_decisions_applied)(settings.portal_database, decided, run_id)
-        step(clear_inbox)(seen)
+    with publish.run_lock(settings.warehouse):
+        work = publish.work_folder(settings.warehouse)
         try:
-            placed = step(publish_feedback)(writing, settings.reports, run_id)
-            result = step(write_run_summary)(settings.warehouse, settings.reports,
-                                             run | {"outcome": "completed"}, placed)
-        except OSError as exc:
-            raise OutputsOwed(exc) from exc
-        step(record_outputs_written)(settings.warehouse, [*earlier, run_id])
+            units = step(read_reference)(settings.reporting_units)
+            staging = step(prepare_warehouse)(settings, units)
+            earlier = step(write_owed_outputs)(staging, settings.warehouse, settings.reports,
+                                               work)
+            seen, files = step(find_returns)(settings.inbox, settings.archive, staging,
+                                             started, settings.settle_seconds,
+                                             settings.max_file_mb)
+            known = step(write_known_unions)(staging, work)
+            reading = spread(read_returns, [
+                {"files": part, "units": units, "known_unions": known,
+                 "batch": work / f"batch_{i:05d}.pickle", "run_id": run_id,
+                 "max_file_mb": settings.max_file_mb} for i, part in enumerate(chunks(files))])
+            batches, done = [], 0
+            for future in reading:
+                read = future.result()
+                done = report_progress(read, done, len(files))
+                batches.append(read["batch"])
+            step(load_returns)(staging, batches, settings.deadlines)
+            decided = step(apply_decisions)(staging, settings.portal_database, run_id)
+            # the workbooks are written while the marts are built and published
+            writing = spread(write_feedback_chunk, [
+                {"jobs": jobs, "reports": settings.reports, "run_id": run_id}
+                for jobs in step(gather_feedback)(staging, run_id, work)])
+            run = step(materialize_indicators)(
+                staging, run | {"files_seen": len(seen), "files_new": len(files)})
+            step(publish_warehouse)(staging, settings.warehouse)
+            step(mark_decisions_applied)(settings.portal_database, decided, run_id)
+            step(clear_inbox)(seen)
+            try:
+                written = [p for future in writing for p in future.result()]
+                placed = step(publish_feedback)(written, settings.reports, run_id)
+                result = step(write_run_summary)(settings.warehouse, settings.reports,
+                                                 run | {"outcome": "completed"}, placed)
+            except OSError as exc:
+                raise OutputsOwed(exc) from exc
+            step(record_outputs_written)(settings.warehouse, [*earlier, run_id])
+        finally:
+            publish.remove_work_folder(work)
     return result
 
 

@@ -99,12 +99,15 @@ class Item:
 
 
 def aside_folder(reports: Path, run_id: str) -> Path:
-    """Where a run writes its feedback workbooks before its warehouse is published; what
-    interrupted runs left aside is removed."""
-    folder = Path(reports) / "feedback"
-    for left in folder.glob(f"{ASIDE}*"):
+    """Where a run writes its feedback workbooks before its warehouse is published (its
+    chunks, in whichever process, write into the same folder)."""
+    return Path(reports) / "feedback" / f"{ASIDE}{_ascii(run_id)}"
+
+
+def clear_aside(reports: Path) -> None:
+    """Remove what interrupted runs left aside (a run does this before it writes any)."""
+    for left in (Path(reports) / "feedback").glob(f"{ASIDE}*"):
         shutil.rmtree(left, ignore_errors=True)
-    return folder / f"{ASIDE}{_ascii(run_id)}"
 
 
 def put_in_place(written: list[Path], reports: Path, run_id: str) -> list[Path]:

@@ -770,11 +770,12 @@ def test_a_template_comes_back_as_a_plain_workbook(tmp_path):
 def test_workbooks_written_aside_are_put_in_place_and_leftovers_removed(tmp_path):
     """A run writes its workbooks aside while its warehouse is built, then puts them in
     place; what an interrupted run left aside is removed by the next one."""
-    from outputs.feedback import aside_folder, put_in_place
+    from outputs.feedback import aside_folder, clear_aside, put_in_place
 
     left = aside_folder(tmp_path, "interrupted") / PERIOD.code / "old.xlsx"
     left.parent.mkdir(parents=True)
     left.write_bytes(b"half")
+    clear_aside(tmp_path)
     aside = aside_folder(tmp_path, "run-2")
     assert not left.exists() and aside.parent == tmp_path / "feedback"
     original = write_template_version(tmp_path / "in.xlsx", PERIOD)

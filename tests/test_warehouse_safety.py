@@ -231,7 +231,7 @@ def test_a_run_with_nothing_new_reads_no_return(tmp_path, monkeypatch):
             raise AssertionError("a return was read or validated")
         return what
 
-    monkeypatch.setattr(steps, "read_many", refuse)
+    monkeypatch.setattr(steps, "read_return", refuse)
     monkeypatch.setattr(steps, "check_returns", refuse)
     assert run(tmp_path)["run"]["files_new"] == 0
     assert_same(snapshot(tmp_path / "w.duckdb", STABLE_TABLES), before)

@@ -7,9 +7,7 @@ cannot be read becomes a return with a FILE_UNREADABLE failure.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -19,7 +17,6 @@ from contracts.rules import RowContext
 from transforms.decode import decode_grid
 from transforms.failures import Failure, cell_ref, show
 from transforms.fonts import cell_fonts, declared_encoding, declared_fonts
-from transforms.parallel import parallel_map
 from transforms.cell_values import column_reading
 from transforms.columns import columns_frame, parse_value, typed_columns, unknown_unit
 from transforms.quantities import conversion
@@ -91,16 +88,6 @@ def read_return(path: Path, units: pd.DataFrame, file_name: str | None = None) -
         return unreadable(name, "FILE_UNREADABLE",
                           f"lỗi không lường trước khi đọc tệp ({type(exc).__name__}: {exc}); "
                           "tệp gốc đã được lưu để kiểm tra")
-
-
-def read_many(jobs: list[tuple[Path, str]], units: pd.DataFrame,
-              workers: int | None = None) -> Iterator[ReturnRead]:
-    """read_return over (path, file name) jobs, in order, on every core when many."""
-    return parallel_map(partial(_read_job, units=units), jobs, workers=workers)
-
-
-def _read_job(job: tuple[Path, str], units: pd.DataFrame) -> ReturnRead:
-    return read_return(job[0], units, job[1])
 
 
 def unicode_grids(path: Path, grids: list[Grid]) -> list[Grid]:

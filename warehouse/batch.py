@@ -1,8 +1,13 @@
-"""A run's new returns as the frames the warehouse loads (pure: no I/O)."""
+"""A run's new returns as the frames the warehouse loads.
+
+A run reads its files in chunks, each perhaps in another process or on another machine
+(flows/steps.py); each chunk's batch is saved to a file of the run's own
+(intake.files.save_private) and handed on by its path, so what the orchestrator passes
+between stages never grows with rows; the loader reads the batches back one at a time."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -22,6 +27,13 @@ class LoadBatch:
     declared_totals: pd.DataFrame
     failures: pd.DataFrame
     rule_checks: pd.DataFrame
+    # where each file's roster columns are (file_hash, sheet, field, column): what the
+    # warehouse's cross-return checks need to place a finding at its cell
+    roster_layouts: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=LAYOUT_COLUMNS))
+
+
+LAYOUT_COLUMNS = ["file_hash", "sheet", "field", "column"]
 
 
 def submission_record(file: IncomingFile, read: ReturnRead, archived: str, run_id: str) -> dict:
@@ -67,6 +79,9 @@ def to_batch(items: list[tuple[IncomingFile, ReturnRead, str]], run_id: str) -> 
                          columns=[*FAILURE_COLUMNS, "district_code", "period"])
     checks = pd.DataFrame([c | {"file_hash": f.sha256} for f, r, _ in items
                            for c in r.rule_checks])
+    layouts = pd.DataFrame([(f.sha256, r.tables[ROSTER.name].grid_name, name, column)
+                            for f, r, _ in items if ROSTER.name in r.tables
+                            for name, column in r.tables[ROSTER.name].columns.items()],
+                           columns=LAYOUT_COLUMNS)
     return LoadBatch(pd.DataFrame(subs), sheet_rows(items, ROSTER.name),
-                     sheet_rows(items, UNIONS.name), totals, fails, checks)
-
+                     sheet_rows(items, UNIONS.name), totals, fails, checks, layouts)

@@ -22,6 +22,21 @@ def staging_path(published: Path) -> Path:
     return published.with_name(published.name + ".staging")
 
 
+def work_folder(published: Path) -> Path:
+    """A run's own work files (the batches its chunks read, the feedback jobs), beside the
+    warehouse: an absolute path, so that workers in other processes or on other machines
+    find them; emptied when a run starts (one a killed run left behind is stale) and
+    removed when it ends."""
+    folder = published.absolute().with_name(published.name + ".work")
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return folder
+
+
+def remove_work_folder(folder: Path) -> None:
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 @contextmanager
 def run_lock(published: Path):
     """Hold the warehouse's run lock; raise RuntimeError if another run holds it."""

@@ -24,7 +24,7 @@ from intake.inbox import IncomingFile
 from transforms.returns import ReturnRead, check_return
 from warehouse import db, store
 from warehouse.batch import to_batch
-from warehouse.cross_checks import warehouse_failures
+from warehouse.cross_checks import file_layouts, warehouse_failures
 from warehouse.db import connect
 
 
@@ -58,8 +58,9 @@ def check_against_published(published: Path | None, file: IncomingFile, read: Re
                                      file_hash=file.sha256, rules=CROSS_RULES)
             store.load_batch(con, batch)
             findings = store.warehouse_checks(con, batch.submissions)
-            return read, warehouse_failures(findings, {file.sha256: read},
-                                            store.unit_names(con))
+            return read, warehouse_failures(
+                findings, file_layouts(batch.submissions, batch.roster_layouts),
+                store.unit_names(con))
 
 
 def _copy(published: Path, copy: Path) -> bool:

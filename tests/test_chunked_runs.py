@@ -1,0 +1,150 @@
+"""A run reads its files in chunks, on Prefect's task runners, and hands its stages
+references, never rows: whatever the chunks and wherever they run, the warehouse is the
+same: every status, row, failure (the cross-return and cross-period ones included, found
+between files of different chunks), indicator and feedback workbook."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from conftest import without_run_times
+from demo.province import write_demo_returns
+from fixtures.returns import base_roster
+from flows import steps
+from flows.settings import Settings
+from test_warehouse_safety import base_return
+from transforms.periods import period_from_code
+
+SCHEMAS = ("raw", "quality", "core", "mart")  # what a run makes (ops records the run itself)
+NIGHTS = [("2022", 7), ("2023", 2023)]  # the demo province over two periods: cross-period
+# checks find cooperatives vanished since 2022, and the 2023 returns carry every fault
+
+
+def nights(folder: Path) -> list[list[Path]]:
+    """Each night's files: the demo province, and on the second night two more returns of
+    2023 listing the same cooperatives under two districts (found across chunks) and a
+    file that is no workbook."""
+    out = []
+    for period, seed in NIGHTS:
+        out.append(write_demo_returns(folder / period, period_from_code(period), seed))
+    twice = folder / "twice"
+    twice.mkdir()
+    out[-1] += [base_return(twice, "125_bo_sung.xlsx", "2023"),
+                base_return(twice, "118_bo_sung.xlsx", "2023", unit_code="118",
+                            unit_name="Huyện Quỳnh Nhai", roster=base_roster()),
+                twice / "hong.xlsx"]
+    (twice / "hong.xlsx").write_bytes(b"not a workbook")
+    return out
+
+
+@pytest.fixture(scope="module")
+def delivered(tmp_path_factory) -> list[list[Path]]:
+    return nights(tmp_path_factory.mktemp("nights"))
+
+
+def settings(root: Path) -> Settings:
+    return Settings(inbox=root / "inbox", warehouse=root / "w.duckdb", reports=root / "reports",
+                    archive=root / "archive", settle_seconds=0)
+
+
+def consolidated(root: Path, delivered: list[list[Path]], run) -> dict[str, pd.DataFrame]:
+    """Every night delivered and run by `run(root)`; the warehouse's tables then, and its
+    feedback workbooks' names."""
+    for night in delivered:
+        (root / "inbox").mkdir(parents=True, exist_ok=True)
+        for path in night:
+            shutil.copy2(path, root / "inbox" / path.name)
+        run(root)
+    with duckdb.connect(str(root / "w.duckdb"), read_only=True) as con:
+        names = [t for (t,) in con.execute(
+            "SELECT schema_name || '.' || table_name FROM duckdb_tables() "
+            "WHERE schema_name IN ? ORDER BY 1", [list(SCHEMAS)]).fetchall()]
+        tables = {t: con.execute(f"SELECT * FROM {t}").df() for t in names}
+        tables["quality.validation_failures"] = con.execute(
+            "SELECT * FROM quality.validation_failures").df()
+    tables["feedback"] = pd.DataFrame({"name": sorted(
+        p.name for p in (root / "reports" / "feedback").rglob("*.xlsx"))})
+    return without_run_times(tables)
+
+
+def plain(root: Path) -> None:
+    steps.consolidate(settings(root), str(uuid.uuid4()))
+
+
+def assert_same(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame]) -> None:
+    assert a.keys() == b.keys()
+    for table in a:
+        pd.testing.assert_frame_equal(a[table], b[table], obj=table)
+
+
+@pytest.fixture(scope="module")
+def whole(tmp_path_factory, delivered) -> dict[str, pd.DataFrame]:
+    """The nights read as one chunk each, by plain functions."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(steps, "CHUNK_FILES", 1000)
+        return consolidated(tmp_path_factory.mktemp("whole"), delivered, plain)
+
+
+def test_the_reference_run_finds_what_the_chunked_runs_must_find(whole):
+    rules = set(whole["quality.validation_failures"]["rule_code"])
+    assert {"COOP_VANISHED", "COOP_IN_TWO_DISTRICTS", "TOTAL_MISMATCH", "ID_DUPLICATE",
+            "FILE_UNREADABLE"} <= rules
+    assert len(whole["feedback"]) >= 6
+
+
+def test_chunks_of_any_size_give_the_same_warehouse(tmp_path, monkeypatch, delivered, whole):
+    monkeypatch.setattr(steps, "CHUNK_FILES", 3)
+    assert_same(consolidated(tmp_path, delivered, plain), whole)
+
+
+def test_chunks_read_by_worker_processes_give_the_same_warehouse(tmp_path, monkeypatch,
+                                                                 delivered, whole,
+                                                                 prefect_harness):
+    """The flow sends its chunks to Prefect's process pool: each read in another process."""
+    from flows.nightly import nightly_consolidation
+
+    monkeypatch.setattr(steps, "CHUNK_FILES", 4)
+    readers = []
+    real = steps.report_progress
+
+    def seen(read, done, total):
+        readers.append(read["worker"])
+        return real(read, done, total)
+
+    monkeypatch.setattr(steps, "report_progress", seen)
+
+    def flow(root: Path) -> None:
+        nightly_consolidation(inbox=root / "inbox", warehouse=root / "w.duckdb",
+                              reports=root / "reports", archive=root / "archive")
+
+    assert_same(consolidated(tmp_path, delivered, flow), whole)
+    pids = {int(w.rsplit("/", 1)[1]) for w in readers}
+    assert len(readers) == sum(-(-len(n) // 4) for n in delivered)
+    assert os.getpid() not in pids
+
+
+def test_an_archived_copy_a_worker_cannot_see_stops_the_run_instead_of_calling_it_unreadable(
+        tmp_path, delivered):
+    """A worker on a machine that does not see the archive folder must not make a good
+    return 'unreadable': the run stops, publishes nothing, and the next run reads it."""
+    from intake.files import save_private
+    from intake.inbox import scan_inbox
+    import datetime as dt
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copy2(delivered[0][0], inbox / delivered[0][0].name)
+    (found,) = scan_inbox(inbox, tmp_path / "archive", dt.datetime.now(dt.timezone.utc))
+    found.archived.unlink()
+    known = save_private(frozenset(), tmp_path / "known.pickle")
+    with pytest.raises(FileNotFoundError, match="same path"):
+        steps.read_returns([found], steps.read_reference(None), known,
+                           tmp_path / "batch.pickle", "run")
+    assert not (tmp_path / "batch.pickle").exists()

@@ -15,7 +15,7 @@ against the flow's signature, which it must be able to resolve (`Path`) where it
 flow from."""
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -43,7 +43,7 @@ def as_task(step):
 
 
 @task(name="publish_artifacts", cache_policy=NO_CACHE)
-def publish_artifacts(summary: dict) -> None:
+def publish_artifacts(summary: Mapping) -> None:
     """The run summary and its table of failures, shown in the Prefect UI for the run (the
     summary's markdown has every text from data escaped; the table's cells are plain text,
     without control characters)."""
@@ -113,7 +113,8 @@ def workers_report_here() -> Iterator[None]:
 
 @flow(name="nightly_consolidation")
 def nightly_consolidation(inbox: Path | None = None, warehouse: Path | None = None,
-                          reports: Path | None = None, archive: Path | None = None) -> dict:
+                          reports: Path | None = None, archive: Path | None = None
+                          ) -> Mapping:
     """Consolidate every new return of the inbox into the warehouse and publish it."""
     settings = load_settings(inbox=inbox, warehouse=warehouse, reports=reports, archive=archive)
     with chunk_runner(settings) as spread:

@@ -226,9 +226,9 @@ class OutputsOwed(RuntimeError):
 
 @retried
 def write_run_summary(warehouse: Path, reports: Path, run: dict,
-                      feedback: list[Path] | None = None) -> dict:
+                      feedback: list[Path] | None = None) -> summary.RunSummary:
     """The run's report, from what the warehouse records: summary.json, summary.md and
-    report.html in reports/run_<id>/."""
+    report.html in reports/run_<id>/; returned by reference (outputs.summary.RunSummary)."""
     with connect(warehouse, read_only=True) as con:
         result = summary.run_summary(con, run)
     result = result | {"feedback": [str(p) for p in feedback or []]}
@@ -238,7 +238,7 @@ def write_run_summary(warehouse: Path, reports: Path, run: dict,
     markdown = summary.render_markdown(result, warehouse)  # rendered once: file, artifact, terminal
     _write_text(folder / "summary.md", markdown)
     _write_text(folder / "report.html", render_html(result, warehouse))
-    return result | {"report_folder": str(folder), "markdown": markdown}
+    return summary.RunSummary(folder, markdown)  # the rest by reference: summary.json
 
 
 def _write_text(path: Path, text: str) -> None:
@@ -369,7 +369,7 @@ Spread = Callable[[Callable, list[dict]], list]
 
 
 def consolidate(settings: Settings, run_id: str, stage=lambda fn: fn,
-                spread: Spread | None = None) -> dict:
+                spread: Spread | None = None) -> summary.RunSummary:
     """One whole consolidation. `stage` wraps each step (flows/nightly.py makes each a
     Prefect task); the default runs them as plain functions. `spread(step, calls)` starts
     a per-chunk step once for each call's arguments and returns futures of their results

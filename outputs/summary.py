@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -41,6 +42,39 @@ def run_summary(con: duckdb.DuckDBPyConnection, run: dict) -> dict:
         "waived_returns": _records(db.query(con, "report/run_waived_returns.sql",
                                             started_at=run["started_at"])),
     }
+
+
+class RunSummary(Mapping):
+    """A run's summary by reference: its report folder and markdown at hand, everything
+    else (files, failures, indicators…) read from the folder's summary.json when first
+    asked for. A flow returns this, and Prefect, which walks every list and dict a task
+    returns, has one object to look at instead of a summary that grows with the files."""
+
+    def __init__(self, folder: Path, markdown: str):
+        self.folder, self.markdown = Path(folder), markdown
+        self._whole: dict | None = None
+
+    def _data(self) -> dict:
+        if self._whole is None:
+            self._whole = json.loads((self.folder / "summary.json").read_text(encoding="utf-8"))
+            self._whole |= {"report_folder": str(self.folder), "markdown": self.markdown}
+        return self._whole
+
+    def __getitem__(self, key: str) -> object:
+        if key == "markdown":
+            return self.markdown
+        if key == "report_folder":
+            return str(self.folder)
+        return self._data()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data())
+
+    def __len__(self) -> int:
+        return len(self._data())
+
+    def __getstate__(self) -> dict:  # pickled by reference, never with what it read
+        return {"folder": self.folder, "markdown": self.markdown, "_whole": None}
 
 
 FAILURE_SECTIONS = {"error": "Lý do từ chối (why returns were rejected)",

@@ -16,7 +16,7 @@ flow from."""
 
 import uuid
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from prefect import flow, task
@@ -75,7 +75,19 @@ def chunk_runner(settings: Settings) -> Iterator[steps.Spread]:
             return [chunk_task.submit(**call) for call in calls]  # a thread of this process
         return [runner.submit(chunk_task, parameters=call) for call in calls]
 
-    with workers_report_here(), runner:
+    with workers_report_here(), ExitStack() as started:
+        try:
+            started.enter_context(runner)
+            if settings.dask_address:
+                runner.client  # noqa: B018 - connects now, not at the first chunk
+        except OSError as exc:  # a scheduler that does not answer: said before any work
+            if not settings.dask_address:
+                raise
+            raise RuntimeError(
+                f"không kết nối được bộ điều phối Dask tại {settings.dask_address} ({exc}): "
+                f"kiểm tra HTX_DASK_ADDRESS và cụm Dask / cannot reach the Dask scheduler at "
+                f"{settings.dask_address}: check HTX_DASK_ADDRESS and that the cluster "
+                f"runs") from None
         yield spread
 
 

@@ -94,6 +94,9 @@ def whole_number(most: int) -> Any:
                              f"must be a whole number from 0 to {most}")]
 
 
+Files = Annotated[int, BeforeValidator(_whole_number), Ge(1), Le(10_000),
+                  Expects("whole number, 1–10,000", "cần một số nguyên từ 1 đến 10000",
+                          "must be a whole number from 1 to 10000")]
 Days = whole_number(366)
 Seconds = whole_number(86_400)
 Megabytes = whole_number(100_000)
@@ -149,6 +152,9 @@ class Settings(BaseSettings):
         "the portal's database (accounts, sessions, audit, stewards' decisions); by default "
         "portal.sqlite beside the warehouse, never inside it")
 
+    chunk_files: Files = setting(
+        30, "số tệp mỗi phần việc đọc (hoặc ghi phản hồi) giao cho một tiến trình hay máy",
+        "files a chunk of reading (or of writing feedback) sent to one worker holds")
     dask_address: DaskAddress = setting(
         None, "địa chỉ bộ điều phối cụm Dask (ví dụ tcp://10.0.0.5:8786) để đọc các tệp "
         "trên nhiều máy; cần phần mở rộng [dask]; mặc định: các lõi của máy này",

@@ -4,7 +4,7 @@ warehouse/; none holds business logic of its own.
 
 Stages hand each other references, never rows: paths, ids, the staging warehouse and the
 files of the run's work folder. The per-file work (reading and checking returns, writing
-feedback workbooks) is done in chunks of CHUNK_FILES files, which flows/nightly.py sends
+feedback workbooks) is done in chunks of tens of files (the `chunk_files` setting), which flows/nightly.py sends
 to a Prefect task runner (other processes, or a Dask cluster); each chunk saves what it
 made to the work folder and returns its path. One process writes the warehouse."""
 
@@ -41,15 +41,10 @@ from outputs.report_html import render_html
 
 log = logging.getLogger("htx")
 
-CHUNK_FILES = 30  # files a chunk task reads, or feedback workbooks it writes: tens, so that
-# a task's fixed cost (a few milliseconds in Prefect) is small beside its work, and small
-# enough that a run's chunks keep every worker busy
-
-
-def chunks(items: list, size: int | None = None) -> list[list]:
-    """`items` in consecutive chunks of `size` (CHUNK_FILES by default; the last one
-    smaller)."""
-    size = size or CHUNK_FILES
+def chunks(items: list, size: int) -> list[list]:
+    """`items` in consecutive chunks of `size` (the last one smaller). A chunk holds tens
+    of files (the `chunk_files` setting): a task's fixed cost (milliseconds in Prefect) is
+    small beside its work, and a run's chunks still keep every worker busy."""
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 
@@ -248,18 +243,18 @@ def _write_text(path: Path, text: str) -> None:
     os.replace(partial, path)
 
 
-def gather_feedback(staging: Path, run_id: str, work: Path) -> list[str]:
+def gather_feedback(staging: Path, run_id: str, work: Path, chunk_files: int) -> list[str]:
     """What the feedback workbooks of the run's rejected or flagged returns need, read from
     the staging warehouse once the run's failures are all loaded, with each workbook's
     name (names that would collide get the file's short hash); saved to the work folder
-    in chunks of CHUNK_FILES returns, whose paths it returns."""
+    in chunks of `chunk_files` returns, whose paths it returns."""
     with connect(staging) as con:
         files = store.feedback_files(con, run_id)
         failures = store.feedback_failures(con, run_id, [f["file_hash"] for f in files])
     jobs = [f | {"failures": failures[f["file_hash"]], "workbook_name": name}
             for f, name in zip(files, feedback_names(files))]
     return [str(save_private(part, work / f"feedback_{run_id}_{i:05d}.pickle"))
-            for i, part in enumerate(chunks(jobs))]
+            for i, part in enumerate(chunks(jobs, chunk_files))]
 
 
 @retried
@@ -314,8 +309,8 @@ def publish_feedback(written: list[str], reports: Path, run_id: str) -> list[Pat
     return put_in_place([Path(p) for p in written], reports, run_id)
 
 
-def write_owed_outputs(staging: Path, warehouse: Path, reports: Path, work: Path
-                       ) -> list[str]:
+def write_owed_outputs(staging: Path, warehouse: Path, reports: Path, work: Path,
+                       chunk_files: int) -> list[str]:
     """The feedback workbooks and report of every earlier run that published its warehouse
     without them (killed, folder not writable, disk full), from what the warehouse
     records; the ids of the runs now written. A run still owed is logged and left owed.
@@ -326,7 +321,7 @@ def write_owed_outputs(staging: Path, warehouse: Path, reports: Path, work: Path
     done = []
     for run in owed:
         try:
-            written = [p for jobs in gather_feedback(staging, run["run_id"], work)
+            written = [p for jobs in gather_feedback(staging, run["run_id"], work, chunk_files)
                        for p in write_feedback_chunk(jobs, reports, run["run_id"])]
             placed = publish_feedback(written, reports, run["run_id"])
             write_run_summary(warehouse, reports, run | {"outcome": "completed"}, placed)
@@ -388,7 +383,7 @@ def consolidate(settings: Settings, run_id: str, stage=lambda fn: fn,
             units = step(read_reference)(settings.reporting_units)
             staging = step(prepare_warehouse)(settings, units)
             earlier = step(write_owed_outputs)(staging, settings.warehouse, settings.reports,
-                                               work)
+                                               work, settings.chunk_files)
             seen, files = step(find_returns)(settings.inbox, settings.archive, staging,
                                              started, settings.settle_seconds,
                                              settings.max_file_mb)
@@ -396,7 +391,8 @@ def consolidate(settings: Settings, run_id: str, stage=lambda fn: fn,
             reading = spread(read_returns, [
                 {"files": part, "units": units, "known_unions": known,
                  "batch": work / f"batch_{i:05d}.pickle", "run_id": run_id,
-                 "max_file_mb": settings.max_file_mb} for i, part in enumerate(chunks(files))])
+                 "max_file_mb": settings.max_file_mb}
+                for i, part in enumerate(chunks(files, settings.chunk_files))])
             batches, done = [], 0
             for future in reading:
                 read = future.result()
@@ -407,7 +403,7 @@ def consolidate(settings: Settings, run_id: str, stage=lambda fn: fn,
             # the workbooks are written while the marts are built and published
             writing = spread(write_feedback_chunk, [
                 {"jobs": jobs, "reports": settings.reports, "run_id": run_id}
-                for jobs in step(gather_feedback)(staging, run_id, work)])
+                for jobs in step(gather_feedback)(staging, run_id, work, settings.chunk_files)])
             run = step(materialize_indicators)(
                 staging, run | {"files_seen": len(seen), "files_new": len(files)})
             step(publish_warehouse)(staging, settings.warehouse)

@@ -28,7 +28,7 @@ os.environ.update({
     "HTX_SETTLE_SECONDS": "0",  # test files are written whole before each run
 })
 for name in ("HTX_INBOX", "HTX_WAREHOUSE", "HTX_REPORTS", "HTX_ARCHIVE", "HTX_SETTINGS",
-             "HTX_TARGETS", "HTX_REPORTING_UNITS", "HTX_DASK_ADDRESS"):
+             "HTX_TARGETS", "HTX_REPORTING_UNITS", "HTX_DASK_ADDRESS", "HTX_CHUNK_FILES"):
     os.environ.pop(name, None)
 
 # What differs from one test's runs to another's: when they ran, and where.

@@ -49,9 +49,9 @@ def delivered(tmp_path_factory) -> list[list[Path]]:
     return nights(tmp_path_factory.mktemp("nights"))
 
 
-def settings(root: Path) -> Settings:
+def settings(root: Path, chunk_files: int) -> Settings:
     return Settings(inbox=root / "inbox", warehouse=root / "w.duckdb", reports=root / "reports",
-                    archive=root / "archive", settle_seconds=0)
+                    archive=root / "archive", settle_seconds=0, chunk_files=chunk_files)
 
 
 def consolidated(root: Path, delivered: list[list[Path]], run) -> dict[str, pd.DataFrame]:
@@ -74,8 +74,8 @@ def consolidated(root: Path, delivered: list[list[Path]], run) -> dict[str, pd.D
     return without_run_times(tables)
 
 
-def plain(root: Path) -> None:
-    steps.consolidate(settings(root), str(uuid.uuid4()))
+def plain(chunk_files: int):
+    return lambda root: steps.consolidate(settings(root, chunk_files), str(uuid.uuid4()))
 
 
 def assert_same(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame]) -> None:
@@ -87,9 +87,7 @@ def assert_same(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame]) -> None:
 @pytest.fixture(scope="module")
 def whole(tmp_path_factory, delivered) -> dict[str, pd.DataFrame]:
     """The nights read as one chunk each, by plain functions."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(steps, "CHUNK_FILES", 1000)
-        return consolidated(tmp_path_factory.mktemp("whole"), delivered, plain)
+    return consolidated(tmp_path_factory.mktemp("whole"), delivered, plain(1000))
 
 
 def test_the_reference_run_finds_what_the_chunked_runs_must_find(whole):
@@ -99,9 +97,8 @@ def test_the_reference_run_finds_what_the_chunked_runs_must_find(whole):
     assert len(whole["feedback"]) >= 6
 
 
-def test_chunks_of_any_size_give_the_same_warehouse(tmp_path, monkeypatch, delivered, whole):
-    monkeypatch.setattr(steps, "CHUNK_FILES", 3)
-    assert_same(consolidated(tmp_path, delivered, plain), whole)
+def test_chunks_of_any_size_give_the_same_warehouse(tmp_path, delivered, whole):
+    assert_same(consolidated(tmp_path, delivered, plain(3)), whole)
 
 
 def test_chunks_read_by_worker_processes_give_the_same_warehouse(tmp_path, monkeypatch,
@@ -110,7 +107,7 @@ def test_chunks_read_by_worker_processes_give_the_same_warehouse(tmp_path, monke
     """The flow sends its chunks to Prefect's process pool: each read in another process."""
     from flows.nightly import nightly_consolidation
 
-    monkeypatch.setattr(steps, "CHUNK_FILES", 4)
+    monkeypatch.setenv("HTX_CHUNK_FILES", "4")
     readers = []
     real = steps.report_progress
 
@@ -148,3 +145,34 @@ def test_an_archived_copy_a_worker_cannot_see_stops_the_run_instead_of_calling_i
         steps.read_returns([found], steps.read_reference(None), known,
                            tmp_path / "batch.pickle", "run")
     assert not (tmp_path / "batch.pickle").exists()
+
+
+def test_a_dask_cluster_reads_the_chunks_and_gives_the_same_warehouse(
+        tmp_path, monkeypatch, delivered, whole, prefect_harness):
+    """With HTX_DASK_ADDRESS naming a scheduler, every chunk is read by the cluster's
+    workers (and each feedback workbook written there); the warehouse is the same."""
+    from distributed import Client, LocalCluster
+
+    from flows.nightly import nightly_consolidation
+
+    readers = []
+    real = steps.report_progress
+
+    def seen(read, done, total):
+        readers.append(read["worker"])
+        return real(read, done, total)
+
+    monkeypatch.setattr(steps, "report_progress", seen)
+    monkeypatch.setenv("HTX_CHUNK_FILES", "5")
+
+    def flow(root: Path) -> None:
+        nightly_consolidation(inbox=root / "inbox", warehouse=root / "w.duckdb",
+                              reports=root / "reports", archive=root / "archive")
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=":0") as cluster, Client(cluster) as client:
+        monkeypatch.setenv("HTX_DASK_ADDRESS", cluster.scheduler_address)
+        assert_same(consolidated(tmp_path, delivered, flow), whole)
+        workers = set(client.run(os.getpid).values())
+    assert {int(w.rsplit("/", 1)[1]) for w in readers} <= workers
+    assert len(readers) == sum(-(-len(n) // 5) for n in delivered)

@@ -387,23 +387,25 @@ def consolidate(settings: Settings, run_id: str, stage=lambda fn: fn,
             seen, files = step(find_returns)(settings.inbox, settings.archive, staging,
                                              started, settings.settle_seconds,
                                              settings.max_file_mb)
-            known = step(write_known_unions)(staging, work)
-            reading = spread(read_returns, [
-                {"files": part, "units": units, "known_unions": known,
-                 "batch": work / f"batch_{i:05d}.pickle", "run_id": run_id,
-                 "max_file_mb": settings.max_file_mb}
-                for i, part in enumerate(chunks(files, settings.chunk_files))])
-            batches, done = [], 0
-            for future in reading:
-                read = future.result()
-                done = report_progress(read, done, len(files))
-                batches.append(read["batch"])
-            step(load_returns)(staging, batches, settings.deadlines)
+            if files:  # a night with nothing new reads, loads and writes back nothing
+                known = step(write_known_unions)(staging, work)
+                reading = spread(read_returns, [
+                    {"files": part, "units": units, "known_unions": known,
+                     "batch": work / f"batch_{i:05d}.pickle", "run_id": run_id,
+                     "max_file_mb": settings.max_file_mb}
+                    for i, part in enumerate(chunks(files, settings.chunk_files))])
+                batches, done = [], 0
+                for future in reading:
+                    read = future.result()
+                    done = report_progress(read, done, len(files))
+                    batches.append(read["batch"])
+                step(load_returns)(staging, batches, settings.deadlines)
             decided = step(apply_decisions)(staging, settings.portal_database, run_id)
             # the workbooks are written while the marts are built and published
+            jobs = step(gather_feedback)(staging, run_id, work, settings.chunk_files) \
+                if files else []
             writing = spread(write_feedback_chunk, [
-                {"jobs": jobs, "reports": settings.reports, "run_id": run_id}
-                for jobs in step(gather_feedback)(staging, run_id, work, settings.chunk_files)])
+                {"jobs": part, "reports": settings.reports, "run_id": run_id} for part in jobs])
             run = step(materialize_indicators)(
                 staging, run | {"files_seen": len(seen), "files_new": len(files)})
             step(publish_warehouse)(staging, settings.warehouse)

@@ -2,13 +2,15 @@
 
 A run may be stopped at any moment (a scheduler's time-out, a shutdown, Ctrl-C), whether
 the signal goes to its whole process group or to the main process only. Whatever the run
-was doing, its processes end: the reading and feedback workers (forked, see
-transforms/parallel.py) and Prefect's embedded server (a child process). Nothing needs
+was doing, its processes end: the worker processes of Prefect's task runner (reading
+returns and writing feedback, see flows/nightly.py) and Prefect's embedded server (a
+child process). Workers of a Dask cluster are the cluster's own: they finish or drop the
+chunk they hold, and write only into what the next run clears (its work folder and the
+feedback set aside). Nothing needs
 undoing: the published warehouse only ever changes by one atomic rename (warehouse/
 publish.py), the inbox only loses files already archived and published, and outputs not
 yet written are owed to the next run (flows/steps.py). So stopping is: end every child,
-then exit with status 128 + the signal's number, as a shell reports a signal. (The workers reset their handlers when
-they start, and so end at once on a signal to the group.)
+then exit with status 128 + the signal's number, as a shell reports a signal.
 
 The main thread may be deep in a database query when the signal comes, where Python runs
 no handler until the query returns; so the signal is taken by a thread of its own, woken

@@ -22,6 +22,9 @@ STAGES = ("contracts", "accounts", "transforms", "intake", "warehouse", "outputs
 WRITERS = ("openpyxl", "xlsxwriter", "lxml", "xml", "defusedxml", "html", "jinja2",
            "outputs")
 FAULT_HOOKS = re.compile(r"HTX_TEST_|fault_point|kill_at", re.IGNORECASE)
+# A pool of the project's own: per-file work goes to Prefect's task runners instead.
+OWN_POOLS = ("multiprocessing", "concurrent.futures.ProcessPoolExecutor", "os.fork",
+             "os.forkpty")
 
 
 def imported(source: str) -> set[str]:
@@ -77,6 +80,29 @@ def test_no_production_module_carries_a_fault_hook():
     hooked = [str(p.relative_to(ROOT)) for stage in STAGES for p in modules(stage)
               if FAULT_HOOKS.search(p.read_text("utf-8"))]
     assert hooked == []
+
+
+def test_no_production_module_runs_a_process_pool_of_its_own():
+    pools = {str(p.relative_to(ROOT)): sorted(
+        m for m in imported(p.read_text("utf-8")) | forked(p.read_text("utf-8"))
+        if m in OWN_POOLS or m.split(".")[0] == "multiprocessing")
+        for stage in STAGES for p in modules(stage)}
+    assert {p: m for p, m in pools.items() if m} == {}
+
+
+def forked(source: str) -> set[str]:
+    """The os.fork-like calls of a source, as 'os.fork'."""
+    return {f"os.{node.func.attr}" for node in ast.walk(ast.parse(source))
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            and isinstance(node.func.value, ast.Name) and node.func.value.id == "os"
+            and node.func.attr.startswith("fork")}
+
+
+def test_the_pool_check_catches_a_pool():
+    source = "import multiprocessing\nfrom concurrent.futures import ProcessPoolExecutor\n"
+    assert {m for m in imported(source) if m in OWN_POOLS or m == "multiprocessing"} == {
+        "multiprocessing", "concurrent.futures.ProcessPoolExecutor"}
+    assert forked("import os\npid = os.fork()\n") == {"os.fork"}
 
 
 def test_the_demo_generator_is_not_a_transform():

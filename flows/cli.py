@@ -258,14 +258,9 @@ def _run_flow(inbox: Path | None, warehouse: Path | None, reports: Path | None) 
     _check_inputs(inbox=inbox, warehouse=warehouse, reports=reports)
     for name, value in PREFECT_DEFAULTS.items():
         os.environ.setdefault(name, value)
-    log = logging.getLogger("htx")
-    if not log.handlers:
-        log.addHandler(Progress())
-        log.setLevel(logging.INFO)
-        log.propagate = False
     from flows.nightly import nightly_consolidation
 
-    _one_line_console_logs()
+    console_logs()
     from flows.stopping import stopping_on_signals
 
     with stopping_on_signals():  # SIGTERM, SIGINT: every child ended, exit within seconds
@@ -288,6 +283,19 @@ class _OneLine(logging.Formatter):
         finally:
             record.exc_info, record.exc_text, record.stack_info = saved
         return terminal_text(text.splitlines()[0] if text else text)
+
+
+def console_logs() -> None:
+    """What a run prints: its progress and warnings as one escaped line each, and of
+    Prefect's records the first line only, never a flow or task run's error (`main` says
+    it once). Also the setup of the run's worker processes (flows/nightly.py), whose
+    messages reach the same terminal."""
+    log = logging.getLogger("htx")
+    if not log.handlers:
+        log.addHandler(Progress())
+        log.setLevel(logging.INFO)
+        log.propagate = False
+    _one_line_console_logs()
 
 
 def _one_line_console_logs() -> None:

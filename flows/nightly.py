@@ -14,10 +14,12 @@ No `from __future__ import annotations` here: Prefect validates a served run's p
 against the flow's signature, which it must be able to resolve (`Path`) where it loads the
 flow from."""
 
+import os
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
@@ -57,6 +59,17 @@ def publish_artifacts(summary: Mapping) -> None:
 
 
 MIN_CHUNKS_FOR_WORKERS = 2  # fewer chunks run in the run's own process (see above)
+DASK_WORKERS_WAIT = 60  # seconds a run waits for a Dask cluster to have a worker
+LOOPBACK = ("localhost", "127.", "::1", "[::1]")
+
+
+def worker_processes() -> int:
+    """Worker processes on this machine: Prefect's own setting when given, else one per
+    core this process may use (a container's limit, not the host's count)."""
+    from prefect.settings import get_current_settings
+
+    given = get_current_settings().tasks.runner.process_pool_max_workers
+    return given or len(os.sched_getaffinity(0))
 
 
 @contextmanager
@@ -66,7 +79,9 @@ def chunk_runner(settings: Settings) -> Iterator[steps.Spread]:
     runner = dask_runner(settings.dask_address) if settings.dask_address else None
     if runner is None:
         from prefect.task_runners import ProcessPoolTaskRunner
-        runner = ProcessPoolTaskRunner()
+
+        from flows.cli import console_logs
+        runner = ProcessPoolTaskRunner(max_workers=worker_processes(), initializer=console_logs)
     local = not settings.dask_address
 
     def spread(step, calls: list[dict]) -> list:
@@ -75,19 +90,19 @@ def chunk_runner(settings: Settings) -> Iterator[steps.Spread]:
             return [chunk_task.submit(**call) for call in calls]  # a thread of this process
         return [runner.submit(chunk_task, parameters=call) for call in calls]
 
-    with workers_report_here(), ExitStack() as started:
+    with workers_report_here(settings.dask_address), ExitStack() as started:
         try:
             started.enter_context(runner)
-            if settings.dask_address:
-                runner.client  # noqa: B018 - connects now, not at the first chunk
-        except OSError as exc:  # a scheduler that does not answer: said before any work
+            if settings.dask_address:  # connects now, not at the first chunk
+                runner.client.wait_for_workers(1, timeout=DASK_WORKERS_WAIT)
+        except (OSError, TimeoutError) as exc:  # said before any work
             if not settings.dask_address:
                 raise
             raise RuntimeError(
                 f"không kết nối được bộ điều phối Dask tại {settings.dask_address} ({exc}): "
-                f"kiểm tra HTX_DASK_ADDRESS và cụm Dask / cannot reach the Dask scheduler at "
-                f"{settings.dask_address}: check HTX_DASK_ADDRESS and that the cluster "
-                f"runs") from None
+                f"kiểm tra HTX_DASK_ADDRESS và cụm Dask có máy chạy / cannot reach the Dask "
+                f"scheduler at {settings.dask_address}, or it has no worker: check "
+                f"HTX_DASK_ADDRESS and that the cluster runs with workers") from None
         yield spread
 
 
@@ -104,23 +119,38 @@ def dask_runner(address: str):
 
 
 @contextmanager
-def workers_report_here() -> Iterator[None]:
+def workers_report_here(dask_address: str | None = None) -> Iterator[None]:
     """Workers use the run's Prefect server. With no PREFECT_API_URL the run's server is
     the embedded one, which a worker process would not know of and would start a server of
-    its own (seconds, per worker): its address is given to them for the run."""
+    its own (seconds, per worker): its address is given to them for the run. A server
+    only this machine can reach (a loopback address) cannot serve a cluster's other
+    machines: refused, in one line, before any work."""
     from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_settings
 
-    if get_current_settings().api.url:
-        yield
-        return
-    from prefect.server.api.server import SubprocessASGIServer
+    url = get_current_settings().api.url
+    server = None
+    if not url:
+        from prefect.server.api.server import SubprocessASGIServer
 
-    server = SubprocessASGIServer()  # the one this process's client started (one per process)
-    if not server.running:
+        server = SubprocessASGIServer()  # the one this process's client started
+        url = server.api_url if server.running else None
+    if dask_address and url and _loopback(url) and not _loopback(dask_address):
+        raise SettingsError(
+            f"HTX_DASK_ADDRESS={dask_address!r}: các máy của cụm Dask không tới được máy chủ "
+            f"Prefect {url}; đặt PREFECT_API_URL là địa chỉ chúng tới được / the Dask "
+            f"cluster's machines cannot reach Prefect's server at {url}: set PREFECT_API_URL "
+            f"to a server they can reach")
+    if server is None or url is None:
         yield
         return
-    with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
+    with temporary_settings(updates={PREFECT_API_URL: url}):
         yield
+
+
+def _loopback(address: str) -> bool:
+    """Whether an address (URL or host:port) names this machine only."""
+    host = urlsplit(address if "://" in address else f"tcp://{address}").hostname or ""
+    return host.startswith(LOOPBACK) or host in ("localhost", "::1")
 
 
 @flow(name="nightly_consolidation")

@@ -76,10 +76,14 @@ MonthDay = Annotated[str, BeforeValidator(_month_day),
 
 
 def _address(value: object) -> object:
-    if value is not None and (not isinstance(value, str)
-                              or not re.fullmatch(r"[A-Za-z0-9+.-]+://\S+|[^\s:/]+:\d+", value)):
+    """A scheduler's address (scheme://host:port, host:port, [IPv6]:port); empty is none
+    (a variable set empty unsets the settings file's address)."""
+    if isinstance(value, str) and not value.strip():
+        return None
+    if value is not None and (not isinstance(value, str) or not re.fullmatch(
+            r"[A-Za-z0-9+.-]+://\S+|(\[[0-9A-Fa-f:.]+\]|[^\s:/\[\]]+):\d+", value.strip())):
         raise ValueError("not an address")
-    return value
+    return value.strip() if isinstance(value, str) else value
 
 
 DaskAddress = Annotated[str | None, BeforeValidator(_address),

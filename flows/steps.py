@@ -42,10 +42,13 @@ from outputs.report_html import render_html
 log = logging.getLogger("htx")
 
 def chunks(items: list, size: int) -> list[list]:
-    """`items` in consecutive chunks of `size` (the last one smaller). A chunk holds tens
-    of files (the `chunk_files` setting): a task's fixed cost (milliseconds in Prefect) is
-    small beside its work, and a run's chunks still keep every worker busy."""
-    return [items[i:i + size] for i in range(0, len(items), size)]
+    """`items` in as few consecutive chunks of at most `size` as can be, of even sizes (31
+    files at 30 a chunk are 16 and 15, not 30 and 1). A chunk holds tens of files (the
+    `chunk_files` setting): a task's fixed cost (milliseconds in Prefect) is small beside
+    its work, and a run's chunks still keep every worker busy."""
+    count = -(-len(items) // size)
+    bounds = [round(i * len(items) / count) for i in range(count + 1)] if count else []
+    return [items[a:b] for a, b in zip(bounds, bounds[1:])]
 
 
 def retried(step):
@@ -405,7 +408,8 @@ def consolidate(settings: Settings, run_id: str, stage=lambda fn: fn,
             jobs = step(gather_feedback)(staging, run_id, work, settings.chunk_files) \
                 if files else []
             writing = spread(write_feedback_chunk, [
-                {"jobs": part, "reports": settings.reports, "run_id": run_id} for part in jobs])
+                {"jobs": part, "reports": settings.reports.absolute(), "run_id": run_id}
+                for part in jobs])  # absolute: a worker elsewhere writes to the same folder
             run = step(materialize_indicators)(
                 staging, run | {"files_seen": len(seen), "files_new": len(files)})
             step(publish_warehouse)(staging, settings.warehouse)

@@ -170,9 +170,10 @@ def test_a_dask_cluster_reads_the_chunks_and_gives_the_same_warehouse(
                               reports=root / "reports", archive=root / "archive")
 
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      dashboard_address=":0") as cluster, Client(cluster) as client:
+                      dashboard_address=":0") as cluster:
         monkeypatch.setenv("HTX_DASK_ADDRESS", cluster.scheduler_address)
         assert_same(consolidated(tmp_path, delivered, flow), whole)
-        workers = set(client.run(os.getpid).values())
+        with Client(cluster) as client:  # only now: the run must find the cluster by address
+            workers = set(client.run(os.getpid).values())
     assert {int(w.rsplit("/", 1)[1]) for w in readers} <= workers
     assert len(readers) == sum(-(-len(n) // 5) for n in delivered)

@@ -109,3 +109,22 @@ def test_a_scheduler_that_does_not_answer_is_one_line_before_any_work(tmp_path, 
     assert f"tcp://127.0.0.1:{port}" in line and "HTX_DASK_ADDRESS" in line
     assert (tmp_path / "data" / "inbox" / path.name).exists()
     assert not (tmp_path / "data" / "warehouse.duckdb").exists()
+
+
+def test_a_prefect_server_only_this_machine_reaches_is_refused_for_a_remote_cluster():
+    """Workers on other machines would report to a loopback address, their own: refused
+    in one line. A cluster on this machine may use it."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from flows.nightly import workers_report_here
+    from flows.settings import SettingsError
+
+    with temporary_settings(updates={PREFECT_API_URL: "http://127.0.0.1:4200/api"}):
+        with pytest.raises(SettingsError, match="PREFECT_API_URL"):
+            with workers_report_here("tcp://10.0.0.5:8786"):
+                pass
+        with workers_report_here("tcp://127.0.0.1:8786"):
+            pass
+    with temporary_settings(updates={PREFECT_API_URL: "http://10.0.0.2:4200/api"}):
+        with workers_report_here("tcp://10.0.0.5:8786"):
+            pass

@@ -45,10 +45,16 @@ def test_national_benchmark_smoke(tmp_path):
                 "| province | 1 |"):  # the plain functions' stages
         assert row in result.stdout
     assert "failed" not in result.stdout
-    assert "province server: the warehouse after the run holds returns by status {" in result.stdout  # the runs did the work
+    # the runs did the work
+    assert "province server: the warehouse after the run holds returns by status {" in \
+        result.stdout
     written = out.read_text(encoding="utf-8")
     assert written.startswith("# Benchmarks: `htx run` as users run it\n\nRegenerate")
-    assert "benchmarks/national.py --smoke --cache" in written.split("\n\n")[1]
+    regenerate, this_one = written.split("\n\n")[1].split("`")[1::2]
+    assert regenerate.endswith("benchmarks/national.py --write docs/benchmarks.md --cache "
+                               f"{tmp_path / 'cache'}")
+    assert this_one.endswith(f"benchmarks/national.py --smoke --cache {tmp_path / 'cache'} "
+                             f"--write {out}")
     assert header in written and "| old | table |" not in written
     assert written.endswith(notes)  # what was written by hand is kept
     assert not leftover_servers()

@@ -107,10 +107,9 @@ def read_returns(files: list[IncomingFile], units: pd.DataFrame, known_unions: P
     """Read and check a chunk of new files, each from its archived copy (the bytes its
     hash names), and save what the warehouse loads of them to `batch`; returns that path
     and, per file, its name and number of errors, and which process read them (host/pid).
-    A refused file is not read: its read
-    says why. Runs wherever the task runner puts it; an archived copy this process cannot
-    see stops the run (the next run tries again): it is never taken for an unreadable
-    return."""
+    A refused file is not read: its read says why. Runs wherever the task runner puts it;
+    an archived copy this process cannot see stops the run (the next run tries again): it
+    is never taken for an unreadable return."""
     missing = [f for f in files if not f.refused and not (f.archived and f.archived.is_file())]
     if missing:
         raise FileNotFoundError(

@@ -84,6 +84,27 @@ def assert_same(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame]) -> None:
         pd.testing.assert_frame_equal(a[table], b[table], obj=table)
 
 
+def flow(root: Path) -> None:
+    """The nightly flow, with its task runner, on the folders of `root`."""
+    from flows.nightly import nightly_consolidation
+
+    nightly_consolidation(inbox=root / "inbox", warehouse=root / "w.duckdb",
+                          reports=root / "reports", archive=root / "archive")
+
+
+def readers_of_chunks(monkeypatch) -> list[str]:
+    """Filled, as a run goes, with the host/process that read each of its chunks."""
+    readers = []
+    real = steps.report_progress
+
+    def seen(read, done, total):
+        readers.append(read["worker"])
+        return real(read, done, total)
+
+    monkeypatch.setattr(steps, "report_progress", seen)
+    return readers
+
+
 @pytest.fixture(scope="module")
 def whole(tmp_path_factory, delivered) -> dict[str, pd.DataFrame]:
     """The nights read as one chunk each, by plain functions."""
@@ -105,21 +126,8 @@ def test_chunks_read_by_worker_processes_give_the_same_warehouse(tmp_path, monke
                                                                  delivered, whole,
                                                                  prefect_harness):
     """The flow sends its chunks to Prefect's process pool: each read in another process."""
-    from flows.nightly import nightly_consolidation
-
     monkeypatch.setenv("HTX_CHUNK_FILES", "4")
-    readers = []
-    real = steps.report_progress
-
-    def seen(read, done, total):
-        readers.append(read["worker"])
-        return real(read, done, total)
-
-    monkeypatch.setattr(steps, "report_progress", seen)
-
-    def flow(root: Path) -> None:
-        nightly_consolidation(inbox=root / "inbox", warehouse=root / "w.duckdb",
-                              reports=root / "reports", archive=root / "archive")
+    readers = readers_of_chunks(monkeypatch)
 
     assert_same(consolidated(tmp_path, delivered, flow), whole)
     pids = {int(w.rsplit("/", 1)[1]) for w in readers}
@@ -130,7 +138,8 @@ def test_chunks_read_by_worker_processes_give_the_same_warehouse(tmp_path, monke
 def test_an_archived_copy_a_worker_cannot_see_stops_the_run_instead_of_calling_it_unreadable(
         tmp_path, delivered):
     """A worker on a machine that does not see the archive folder must not make a good
-    return 'unreadable': the run stops, publishes nothing, and the next run reads it."""
+    return 'unreadable': its chunk stops with the reason and saves no batch (so the run
+    stops before it publishes, and the next run reads the file)."""
     from intake.files import save_private
     from intake.inbox import scan_inbox
     import datetime as dt
@@ -153,21 +162,8 @@ def test_a_dask_cluster_reads_the_chunks_and_gives_the_same_warehouse(
     workers (and each feedback workbook written there); the warehouse is the same."""
     from distributed import Client, LocalCluster
 
-    from flows.nightly import nightly_consolidation
-
-    readers = []
-    real = steps.report_progress
-
-    def seen(read, done, total):
-        readers.append(read["worker"])
-        return real(read, done, total)
-
-    monkeypatch.setattr(steps, "report_progress", seen)
+    readers = readers_of_chunks(monkeypatch)
     monkeypatch.setenv("HTX_CHUNK_FILES", "5")
-
-    def flow(root: Path) -> None:
-        nightly_consolidation(inbox=root / "inbox", warehouse=root / "w.duckdb",
-                              reports=root / "reports", archive=root / "archive")
 
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                       dashboard_address=":0") as cluster:

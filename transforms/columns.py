@@ -18,6 +18,7 @@ from transforms.layout import Table
 from transforms.text import is_blank
 
 _NUMERIC = {"integer", "number"}
+_WORDS = {"choice", "bool"}  # few words, many rows
 _ONE = Fraction(1)
 
 
@@ -100,12 +101,26 @@ def typed_columns(table: Table) -> tuple[dict[str, list], list[Failure]]:
             continue
         reading = read_column(f, raw, table.grid_name, rows, column, ticked)
         values = columns[f.name] = []
+        number, whole = factor == 1 and f.kind == "number", factor == 1 and f.kind == "integer"
+        words: dict[str, object] = {}  # a choice column's words, each read once
         for value, row in zip(raw, rows):
+            if type(value) is float and value == value:  # most cells: a number already in
+                if number:                                  # the field's unit (parse_value)
+                    values.append(value)
+                    continue
+                if whole and value.is_integer():
+                    values.append(int(value))
+                    continue
+            elif type(value) is str and value in words:
+                values.append(words[value])
+                continue
             parsed, failure = parse_value(f, value, table.grid_name, row, column, factor,
                                           reading)
             values.append(parsed)
             if failure:
                 failures.append(failure)
+            elif type(value) is str and f.kind in _WORDS:  # read the same in every row
+                words[value] = parsed
     columns["_row"] = rows
     return columns, failures
 

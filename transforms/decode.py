@@ -9,6 +9,7 @@ one cell at a time. Text that is already Unicode Vietnamese is never touched."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from functools import lru_cache
 from dataclasses import replace
@@ -21,8 +22,9 @@ FONT_OF = {"tcvn3": ".VnTime", "vni": "VNI-Times"}
 
 
 def sheet_encoding(grid: Grid, declared: str | None) -> str | None:
-    votes = Counter(_detect(c) for row in grid.rows for c in row
-                    if type(c) is str and _may_be_legacy(c))
+    votes = Counter(map(_detect, [c for row in grid.rows for c in row
+                                  if type(c) is str and not c.isascii()
+                                  and not _BEYOND_LATIN1.search(c)]))
     votes.pop(None, None)
     if votes:
         (leader, n), *rest = votes.most_common()
@@ -33,18 +35,9 @@ def sheet_encoding(grid: Grid, declared: str | None) -> str | None:
 
 
 _detect = lru_cache(maxsize=1 << 16)(detect_encoding)  # the same words recur in every file
-
-
-def _may_be_legacy(value: object) -> bool:
-    """Legacy 8-bit text is Latin-1 with some non-ASCII: Unicode Vietnamese (ơ, ư, ạ, …)
-    and plain ASCII are not."""
-    if not isinstance(value, str) or value.isascii():
-        return False
-    try:
-        value.encode("latin-1")
-    except UnicodeEncodeError:
-        return False
-    return True
+# Legacy 8-bit text is Latin-1 with some non-ASCII: Unicode Vietnamese (ơ, ư, ạ, …) has a
+# character beyond Latin-1, and plain ASCII is the same in every encoding.
+_BEYOND_LATIN1 = re.compile("[^\x00-\xff]")
 
 
 def decode_grid(grid: Grid, declared: str | None, fonts: dict[tuple[int, int], str]) -> Grid:

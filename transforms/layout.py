@@ -31,6 +31,10 @@ def _sheet_keys(sheet: Sheet) -> frozenset[str]:
     return _SHEET_KEYS[sheet.name]
 
 
+_MATCHED: dict[str, dict[str, tuple[Field, str | None] | None]] = {}
+MATCHES_KEPT = 1 << 14  # texts remembered per sheet
+
+
 def _field_keys(sheet: Sheet) -> dict[str, Field]:
     if sheet.name not in _FIELD_KEYS:
         _FIELD_KEYS[sheet.name] = {key(name): f for f in sheet.fields
@@ -90,6 +94,15 @@ def match_field(sheet: Sheet, text: object) -> tuple[Field, str | None] | None:
     """The field a header or label names, and the unit written beside it, if any."""
     if is_blank(text) or not isinstance(text, str):
         return None
+    remembered = _MATCHED.setdefault(sheet.name, {})  # the same headers recur in every file
+    if text not in remembered:
+        if len(remembered) > MATCHES_KEPT:
+            remembered.clear()
+        remembered[text] = _match_field(sheet, text)
+    return remembered[text]
+
+
+def _match_field(sheet: Sheet, text: str) -> tuple[Field, str | None] | None:
     whole = _field_keys(sheet).get(key(text))  # 'Lợi nhuận (trước thuế)' is a name
     if whole is not None:
         return whole, None

@@ -260,8 +260,11 @@ def history(sources: list[str], units: str, warehouse: str, archive: str) -> dic
     files = sum(len(inboxes.copy_inbox(Path(source), settings.inbox)) for source in sources)
     workers = len(os.sched_getaffinity(0))
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        parameters = inspect.signature(consolidate).parameters
         spread = {"spread": lambda step, calls: [pool.submit(step, **call) for call in calls]} \
-            if "spread" in inspect.signature(consolidate).parameters else {}
+            if "spread" in parameters else {}
+        if spread and "workers" in parameters:  # as many chunks as keep the pool busy
+            spread["workers"] = workers
         start = time.perf_counter()
         consolidate(settings, str(uuid.uuid4()), **spread)
         took = time.perf_counter() - start

@@ -3,12 +3,13 @@ materialize → publish → write the run summary. Each stage of flows/steps.py 
 coarse task (a Prefect task costs a few milliseconds of fixed overhead, so never one per
 file); only the stages that touch files outside the warehouse retry.
 
-The per-chunk stages (reading returns, writing feedback workbooks; tens of files a task)
-go to a Prefect task runner: Prefect's ProcessPoolTaskRunner, one process per core, or,
-when the `dask_address` setting names a Dask scheduler, that cluster (prefect-dask, the
-optional extra `[dask]`, imported only then). A run with a single chunk of a kind keeps it
-in its own process: starting worker processes, each importing Prefect (about 3 s of CPU),
-would cost more than the chunk. The workers report to the run's own Prefect server.
+The per-chunk stages (reading returns, writing feedback workbooks; up to hundreds of files
+a task) go to a Prefect task runner: Prefect's ProcessPoolTaskRunner, one process per core,
+or, when the `dask_address` setting names a Dask scheduler, that cluster (prefect-dask, the
+optional extra `[dask]`, imported only then); there are as many chunks as keep every worker
+equally busy (steps.chunks). A run with a single chunk of a kind keeps it in its own
+process: starting worker processes, each importing Prefect (about 3 s of CPU), would cost
+more than the chunk. The workers report to the run's own Prefect server.
 
 No `from __future__ import annotations` here: Prefect validates a served run's parameters
 against the flow's signature, which it must be able to resolve (`Path`) where it loads the
@@ -73,9 +74,10 @@ def worker_processes() -> int:
 
 
 @contextmanager
-def chunk_runner(settings: Settings) -> Iterator[steps.Spread]:
-    """The `spread` of steps.consolidate: each chunk of a per-chunk stage submitted as a
-    task to the task runner the settings choose; futures of their results, in order."""
+def chunk_runner(settings: Settings) -> Iterator[tuple[steps.Spread, int]]:
+    """The `spread` of steps.consolidate (each chunk of a per-chunk stage submitted as a
+    task to the task runner the settings choose; futures of their results, in order) and
+    how many processes it spreads over (a Dask cluster's: its workers' threads)."""
     runner = dask_runner(settings.dask_address) if settings.dask_address else None
     if runner is None:
         from prefect.task_runners import ProcessPoolTaskRunner
@@ -103,7 +105,9 @@ def chunk_runner(settings: Settings) -> Iterator[steps.Spread]:
                 f"kiểm tra HTX_DASK_ADDRESS và cụm Dask có máy chạy / cannot reach the Dask "
                 f"scheduler at {settings.dask_address}, or it has no worker: check "
                 f"HTX_DASK_ADDRESS and that the cluster runs with workers") from None
-        yield spread
+        workers = sum(runner.client.nthreads().values()) if settings.dask_address \
+            else worker_processes()
+        yield spread, workers
 
 
 def dask_runner(address: str):
@@ -159,9 +163,9 @@ def nightly_consolidation(inbox: Path | None = None, warehouse: Path | None = No
                           ) -> Mapping:
     """Consolidate every new return of the inbox into the warehouse and publish it."""
     settings = load_settings(inbox=inbox, warehouse=warehouse, reports=reports, archive=archive)
-    with chunk_runner(settings) as spread:
+    with chunk_runner(settings) as (spread, workers):
         summary = steps.consolidate(settings, flow_run.get_id() or str(uuid.uuid4()),
-                                    stage=as_task, spread=spread)
+                                    stage=as_task, spread=spread, workers=workers)
     publish_artifacts(summary)
     return summary
 

@@ -4,9 +4,9 @@ warehouse/; none holds business logic of its own.
 
 Stages hand each other references, never rows: paths, ids, the staging warehouse and the
 files of the run's work folder. The per-file work (reading and checking returns, writing
-feedback workbooks) is done in chunks of tens of files (the `chunk_files` setting), which flows/nightly.py sends
-to a Prefect task runner (other processes, or a Dask cluster); each chunk saves what it
-made to the work folder and returns its path. One process writes the warehouse."""
+feedback workbooks) is done in chunks of up to hundreds of files (the `chunk_files`
+setting), which flows/nightly.py sends to a Prefect task runner (other processes, or a
+Dask cluster); each chunk saves what it made to the work folder and returns its path. One process writes the warehouse."""
 
 from __future__ import annotations
 
@@ -41,12 +41,17 @@ from outputs.report_html import render_html
 
 log = logging.getLogger("htx")
 
-def chunks(items: list, size: int) -> list[list]:
+def chunks(items: list, size: int, workers: int = 1) -> list[list]:
     """`items` in as few consecutive chunks of at most `size` as can be, of even sizes (31
-    files at 30 a chunk are 16 and 15, not 30 and 1). A chunk holds tens of files (the
-    `chunk_files` setting): a task's fixed cost (milliseconds in Prefect) is small beside
-    its work, and a run's chunks still keep every worker busy."""
+    files at 30 a chunk are 16 and 15, not 30 and 1), and, when there is more than one,
+    as many as keeps each of `workers` processes equally busy (a multiple of `workers`:
+    708 files at 250 a chunk for 2 workers are 4 chunks of 177, not 3). A chunk is large
+    (the `chunk_files` setting, 250 by default): each costs the main process a task to
+    submit and the checks a fixed start (pandera, the load's statements), so fewer is
+    faster, and a run with a single chunk reads it in its own process."""
     count = -(-len(items) // size)
+    if count > 1 and workers > 1:
+        count = min(len(items), -(-count // workers) * workers)
     bounds = [round(i * len(items) / count) for i in range(count + 1)] if count else []
     return [items[a:b] for a, b in zip(bounds, bounds[1:])]
 
@@ -245,18 +250,19 @@ def _write_text(path: Path, text: str) -> None:
     os.replace(partial, path)
 
 
-def gather_feedback(staging: Path, run_id: str, work: Path, chunk_files: int) -> list[str]:
+def gather_feedback(staging: Path, run_id: str, work: Path, chunk_files: int,
+                    workers: int = 1) -> list[str]:
     """What the feedback workbooks of the run's rejected or flagged returns need, read from
     the staging warehouse once the run's failures are all loaded, with each workbook's
     name (names that would collide get the file's short hash); saved to the work folder
-    in chunks of `chunk_files` returns, whose paths it returns."""
+    in chunks of at most `chunk_files` returns (`chunks`), whose paths it returns."""
     with connect(staging) as con:
         files = store.feedback_files(con, run_id)
         failures = store.feedback_failures(con, run_id, [f["file_hash"] for f in files])
     jobs = [f | {"failures": failures[f["file_hash"]], "workbook_name": name}
             for f, name in zip(files, feedback_names(files))]
     return [str(save_private(part, work / f"feedback_{run_id}_{i:05d}.pickle"))
-            for i, part in enumerate(chunks(jobs, chunk_files))]
+            for i, part in enumerate(chunks(jobs, chunk_files, workers))]
 
 
 @retried
@@ -366,12 +372,12 @@ Spread = Callable[[Callable, list[dict]], list]
 
 
 def consolidate(settings: Settings, run_id: str, stage=lambda fn: fn,
-                spread: Spread | None = None) -> summary.RunSummary:
+                spread: Spread | None = None, workers: int = 1) -> summary.RunSummary:
     """One whole consolidation. `stage` wraps each step (flows/nightly.py makes each a
     Prefect task); the default runs them as plain functions. `spread(step, calls)` starts
     a per-chunk step once for each call's arguments and returns futures of their results
-    in order (flows/nightly.py sends them to a task runner); by default each is run here,
-    at once. The run is recorded completed once its feedback workbooks and report are
+    in order (flows/nightly.py sends them to a task runner of `workers` processes); by
+    default each is run here, at once. The run is recorded completed once its feedback workbooks and report are
     written; until then they are owed, and the next run writes them first (OutputsOwed
     says so)."""
     started = store.now()
@@ -395,7 +401,7 @@ def consolidate(settings: Settings, run_id: str, stage=lambda fn: fn,
                     {"files": part, "units": units, "known_unions": known,
                      "batch": work / f"batch_{i:05d}.pickle", "run_id": run_id,
                      "max_file_mb": settings.max_file_mb}
-                    for i, part in enumerate(chunks(files, settings.chunk_files))])
+                    for i, part in enumerate(chunks(files, settings.chunk_files, workers))])
                 batches, done = [], 0
                 for future in reading:
                     read = future.result()
@@ -404,7 +410,7 @@ def consolidate(settings: Settings, run_id: str, stage=lambda fn: fn,
                 step(load_returns)(staging, batches, settings.deadlines)
             decided = step(apply_decisions)(staging, settings.portal_database, run_id)
             # the workbooks are written while the marts are built and published
-            jobs = step(gather_feedback)(staging, run_id, work, settings.chunk_files) \
+            jobs = step(gather_feedback)(staging, run_id, work, settings.chunk_files, workers) \
                 if files else []
             writing = spread(write_feedback_chunk, [
                 {"jobs": part, "reports": settings.reports.absolute(), "run_id": run_id}

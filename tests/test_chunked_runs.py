@@ -118,6 +118,19 @@ def test_the_reference_run_finds_what_the_chunked_runs_must_find(whole):
     assert len(whole["feedback"]) >= 6
 
 
+def test_a_run_is_cut_into_even_chunks_that_keep_every_worker_busy():
+    def sizes(files: int, size: int, workers: int = 1) -> list[int]:
+        return [len(c) for c in steps.chunks(list(range(files)), size, workers)]
+
+    assert sizes(31, 30) == [16, 15]
+    assert sizes(708, 250, workers=2) == [177] * 4  # not 3 chunks for 2 workers
+    assert sorted(set(sizes(3321, 250, workers=2))) == [237, 238] and \
+        len(sizes(3321, 250, workers=2)) == 14
+    assert sizes(240, 250, workers=2) == [240]  # read in the run's own process
+    assert sizes(3, 1, workers=4) == [1, 1, 1]  # never an empty chunk
+    assert sizes(0, 250, workers=2) == []
+
+
 def test_chunks_of_any_size_give_the_same_warehouse(tmp_path, delivered, whole):
     assert_same(consolidated(tmp_path, delivered, plain(3)), whole)
 
@@ -126,12 +139,14 @@ def test_chunks_read_by_worker_processes_give_the_same_warehouse(tmp_path, monke
                                                                  delivered, whole,
                                                                  prefect_harness):
     """The flow sends its chunks to Prefect's process pool: each read in another process."""
+    from flows.nightly import worker_processes
+
     monkeypatch.setenv("HTX_CHUNK_FILES", "4")
     readers = readers_of_chunks(monkeypatch)
 
     assert_same(consolidated(tmp_path, delivered, flow), whole)
     pids = {int(w.rsplit("/", 1)[1]) for w in readers}
-    assert len(readers) == sum(-(-len(n) // 4) for n in delivered)
+    assert len(readers) == sum(len(steps.chunks(n, 4, worker_processes())) for n in delivered)
     assert os.getpid() not in pids
 
 
@@ -172,4 +187,4 @@ def test_a_dask_cluster_reads_the_chunks_and_gives_the_same_warehouse(
         with Client(cluster) as client:  # only now: the run must find the cluster by address
             workers = set(client.run(os.getpid).values())
     assert {int(w.rsplit("/", 1)[1]) for w in readers} <= workers
-    assert len(readers) == sum(-(-len(n) // 5) for n in delivered)
+    assert len(readers) == sum(len(steps.chunks(n, 5, len(workers))) for n in delivered)

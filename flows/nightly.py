@@ -77,7 +77,7 @@ def worker_processes() -> int:
 def chunk_runner(settings: Settings) -> Iterator[tuple[steps.Spread, int]]:
     """The `spread` of steps.consolidate (each chunk of a per-chunk stage submitted as a
     task to the task runner the settings choose; futures of their results, in order) and
-    how many processes it spreads over (a Dask cluster's: its workers' threads)."""
+    how many processes it spreads over (a Dask cluster's: its worker processes)."""
     runner = dask_runner(settings.dask_address) if settings.dask_address else None
     if runner is None:
         from prefect.task_runners import ProcessPoolTaskRunner
@@ -95,8 +95,12 @@ def chunk_runner(settings: Settings) -> Iterator[tuple[steps.Spread, int]]:
     with workers_report_here(settings.dask_address), ExitStack() as started:
         try:
             started.enter_context(runner)
+            workers = worker_processes()
             if settings.dask_address:  # connects now, not at the first chunk
                 runner.client.wait_for_workers(1, timeout=DASK_WORKERS_WAIT)
+                # one chunk at a time per worker process: reading holds the GIL, so a
+                # worker's threads would share one core
+                workers = max(1, len(runner.client.nthreads()))
         except (OSError, TimeoutError) as exc:  # said before any work
             if not settings.dask_address:
                 raise
@@ -105,8 +109,6 @@ def chunk_runner(settings: Settings) -> Iterator[tuple[steps.Spread, int]]:
                 f"kiểm tra HTX_DASK_ADDRESS và cụm Dask có máy chạy / cannot reach the Dask "
                 f"scheduler at {settings.dask_address}, or it has no worker: check "
                 f"HTX_DASK_ADDRESS and that the cluster runs with workers") from None
-        workers = sum(runner.client.nthreads().values()) if settings.dask_address \
-            else worker_processes()
         yield spread, workers
 
 

@@ -27,11 +27,10 @@ def parse_value(f: Field, raw: object, sheet: str, row: int, column: int | None,
                 ) -> tuple[object, Failure | None]:
     """One cell: (typed value or None, failure or None). `factor` converts the column's
     unit to the field's; a unit written in the cell itself ('2.000 triệu') is used instead."""
-    if type(raw) is float and factor == 1 and raw == raw:  # most cells: a number already
-        if f.kind == "number":                               # in the field's unit
-            return raw, None
-        if f.kind == "integer" and raw.is_integer():
-            return int(raw), None
+    if factor == 1:  # most cells: a number already in the field's unit
+        typed = as_typed(f, raw)
+        if typed is not NOT_PLAIN:
+            return typed, None
     try:
         return _typed(f, raw, factor, reading), None
     except cells.Unreadable as exc:
@@ -42,6 +41,24 @@ def parse_value(f: Field, raw: object, sheet: str, row: int, column: int | None,
         return None, Failure("VALUE_UNREADABLE", sheet, row, f.name, where, show(raw),
                              {"header": f.header, "expected": exc.expected_vi + exc.why_vi,
                               "expected_en": exc.expected_en + exc.why_en})
+
+
+NOT_PLAIN = object()  # as_typed: the cell needs the exact reader
+EXACT_FLOATS = 2.0 ** 53  # beyond it, a float is no longer its shortest decimal form's
+
+
+def as_typed(f: Field, raw: object) -> object:
+    """A cell that is already a number in the field's unit, typed as the exact reader
+    (`_typed`) would type it, without reading its digits: a finite float, whole for an
+    integer field, below 2**53 (beyond it, and for infinity, NaN and anything else,
+    NOT_PLAIN: the exact reader decides, or refuses it at its cell)."""
+    if type(raw) is not float or not -EXACT_FLOATS < raw < EXACT_FLOATS:
+        return NOT_PLAIN
+    if f.kind == "number":
+        return raw + 0.0  # -0.0 is 0.0, as its digits read
+    if f.kind == "integer" and raw.is_integer():
+        return int(raw)
+    return NOT_PLAIN
 
 
 def _typed(f: Field, raw: object, factor: Fraction, reading: cells.Reading) -> object:
@@ -101,15 +118,13 @@ def typed_columns(table: Table) -> tuple[dict[str, list], list[Failure]]:
             continue
         reading = read_column(f, raw, table.grid_name, rows, column, ticked)
         values = columns[f.name] = []
-        number, whole = factor == 1 and f.kind == "number", factor == 1 and f.kind == "integer"
+        plain = factor == 1 and f.kind in _NUMERIC
         words: dict[str, object] = {}  # a choice column's words, each read once
         for value, row in zip(raw, rows):
-            if type(value) is float and value == value:  # most cells: a number already in
-                if number:                                  # the field's unit (parse_value)
-                    values.append(value)
-                    continue
-                if whole and value.is_integer():
-                    values.append(int(value))
+            if plain and type(value) is float:  # most cells (parse_value, without the call)
+                typed = as_typed(f, value)
+                if typed is not NOT_PLAIN:
+                    values.append(typed)
                     continue
             elif type(value) is str and value in words:
                 values.append(words[value])

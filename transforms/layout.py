@@ -33,6 +33,7 @@ def _sheet_keys(sheet: Sheet) -> frozenset[str]:
 
 _MATCHED: dict[str, dict[str, tuple[Field, str | None] | None]] = {}
 MATCHES_KEPT = 1 << 14  # texts remembered per sheet
+_UNSEEN = object()
 
 
 def _field_keys(sheet: Sheet) -> dict[str, Field]:
@@ -95,11 +96,13 @@ def match_field(sheet: Sheet, text: object) -> tuple[Field, str | None] | None:
     if is_blank(text) or not isinstance(text, str):
         return None
     remembered = _MATCHED.setdefault(sheet.name, {})  # the same headers recur in every file
-    if text not in remembered:
-        if len(remembered) > MATCHES_KEPT:
+    found = remembered.get(text, _UNSEEN)
+    if found is _UNSEEN:  # (never read back after the store: a thread may clear it)
+        found = _match_field(sheet, text)
+        if len(remembered) >= MATCHES_KEPT:
             remembered.clear()
-        remembered[text] = _match_field(sheet, text)
-    return remembered[text]
+        remembered[text] = found
+    return found
 
 
 def _match_field(sheet: Sheet, text: str) -> tuple[Field, str | None] | None:

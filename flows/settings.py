@@ -158,9 +158,11 @@ class Settings(BaseSettings):
 
     chunk_files: Files = setting(
         250, "số tệp tối đa của một phần việc đọc (hoặc ghi phản hồi) giao cho một tiến trình "
-        "hay máy; một lần chạy có ít tệp hơn thì đọc ngay trong tiến trình của nó",
+        "hay máy; khi không dùng cụm Dask, một lần chạy vừa một phần thì đọc ngay trong tiến "
+        "trình của nó",
         "the most files a chunk of reading (or of writing feedback) sent to one worker "
-        "holds; a run with fewer files reads them in its own process")
+        "holds; without a Dask cluster, a run that fits in one chunk reads it in its own "
+        "process")
     dask_address: DaskAddress = setting(
         None, "địa chỉ bộ điều phối cụm Dask (ví dụ tcp://10.0.0.5:8786) để đọc các tệp "
         "trên nhiều máy; cần phần mở rộng [dask]; mặc định: các lõi của máy này",

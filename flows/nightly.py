@@ -6,10 +6,11 @@ file); only the stages that touch files outside the warehouse retry.
 The per-chunk stages (reading returns, writing feedback workbooks; up to hundreds of files
 a task) go to a Prefect task runner: Prefect's ProcessPoolTaskRunner, one process per core,
 or, when the `dask_address` setting names a Dask scheduler, that cluster (prefect-dask, the
-optional extra `[dask]`, imported only then); there are as many chunks as keep every worker
-equally busy (steps.chunks). A run with a single chunk of a kind keeps it in its own
-process: starting worker processes, each importing Prefect (about 3 s of CPU), would cost
-more than the chunk. The workers report to the run's own Prefect server.
+optional extra `[dask]`, imported only then); more than one chunk are as many as keep
+every worker equally busy (steps.chunks). Without Dask, a run with a single chunk of a kind
+keeps it in its own process: starting worker processes, each importing Prefect (about 3 s
+of CPU), would cost more than the chunk. The workers report to the run's own Prefect
+server.
 
 No `from __future__ import annotations` here: Prefect validates a served run's parameters
 against the flow's signature, which it must be able to resolve (`Path`) where it loads the

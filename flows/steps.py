@@ -6,7 +6,8 @@ Stages hand each other references, never rows: paths, ids, the staging warehouse
 files of the run's work folder. The per-file work (reading and checking returns, writing
 feedback workbooks) is done in chunks of up to hundreds of files (the `chunk_files`
 setting), which flows/nightly.py sends to a Prefect task runner (other processes, or a
-Dask cluster); each chunk saves what it made to the work folder and returns its path. One process writes the warehouse."""
+Dask cluster); each chunk saves what it made to the work folder and returns its path.
+One process writes the warehouse."""
 
 from __future__ import annotations
 
@@ -379,9 +380,9 @@ def consolidate(settings: Settings, run_id: str, stage=lambda fn: fn,
     Prefect task); the default runs them as plain functions. `spread(step, calls)` starts
     a per-chunk step once for each call's arguments and returns futures of their results
     in order (flows/nightly.py sends them to a task runner of `workers` processes); by
-    default each is run here, at once. The run is recorded completed once its feedback workbooks and report are
-    written; until then they are owed, and the next run writes them first (OutputsOwed
-    says so)."""
+    default each is run here, at once. The run is recorded completed once its feedback
+    workbooks and report are written; until then they are owed, and the next run writes
+    them first (OutputsOwed says so)."""
     started = store.now()
     run = {"run_id": run_id, "started_at": started}
     step = stage
